@@ -1,0 +1,76 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { LoggerModule } from 'nestjs-pino';
+import { ALL_ENTITIES } from '@jinli/db/entities';
+import { IssuingModule } from '@jinli/issuing';
+import {
+  AllExceptionsFilter,
+  AppConfig,
+  AuthGuard,
+  Clock,
+  loadConfig,
+  loggerParams,
+  PlatformModule,
+  QueueModule,
+  RedisHealthIndicator,
+  RedisService,
+  SmsSender,
+} from '@jinli/platform';
+import { AuthController } from './auth/auth.controller';
+import { BatchesController } from './issuing/batches.controller';
+import { CampaignsController } from './issuing/campaigns.controller';
+import { FundersController } from './issuing/funders.controller';
+import { MerchantsController } from './issuing/merchants.controller';
+import { SystemController } from './system/health.controller';
+
+export interface ApiOptions {
+  config?: AppConfig;
+  clock?: Clock;
+  sms?: SmsSender;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiOptions = {}): DynamicModule {
+    const config = options.config ?? loadConfig();
+    return {
+      module: ApiModule,
+      imports: [
+        PlatformModule.forRoot({
+          config,
+          entities: ALL_ENTITIES,
+          applicationName: 'jinli-api',
+          clock: options.clock,
+          sms: options.sms,
+        }),
+        LoggerModule.forRoot(loggerParams(config, 'jinli-api')),
+        QueueModule,
+        TerminusModule.forRoot({ logger: false }),
+        ThrottlerModule.forRootAsync({
+          inject: [RedisService],
+          useFactory: (redis: RedisService) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
+            storage: new ThrottlerStorageRedisService(redis.client),
+          }),
+        }),
+        IssuingModule,
+      ],
+      controllers: [
+        SystemController,
+        AuthController,
+        FundersController,
+        CampaignsController,
+        BatchesController,
+        MerchantsController,
+      ],
+      providers: [
+        RedisHealthIndicator,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { createValidationPipe, httpRequestDuration, loadConfig } from '@jinli/platform';
+import { ApiModule, ApiOptions } from './api.module';
+
+/**
+ * Builds the API exactly as production runs it (adapter, limits, validation, errors, docs), without
+ * listening. main.ts listens; tests call `inject` or listen on a free port.
+ */
+export async function createApiApp(options: ApiOptions = {}): Promise<NestFastifyApplication> {
+  const config = options.config ?? loadConfig();
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot({ ...options, config }),
+    adapter,
+    {
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (config.http.openApi) {
+    const doc = new DocumentBuilder()
+      .setTitle('Jinli API')
+      .setDescription(
+        'Government consumer vouchers: issuing, claiming, redemption, settlement and reports. Money is integer fen.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+      jsonDocumentUrl: 'docs-json',
+    });
+  }
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,29 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+
+export interface Schedule {
+  id: string;
+  job: JobDefinition<Record<string, never>>;
+  /** Cron pattern read in the business time zone. */
+  pattern: string;
+}
+
+/** Every repeatable job of Jinli, registered (idempotently) when the worker starts. */
+export const SCHEDULES: Schedule[] = [];
+
+@Injectable()
+export class ScheduleRegistrar {
+  private readonly log = new Logger(ScheduleRegistrar.name);
+
+  constructor(
+    private readonly jobs: JobQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async registerAll(): Promise<void> {
+    for (const s of SCHEDULES) {
+      await this.jobs.schedule(s.job, s.id, s.pattern, this.config.businessTimeZone, {});
+      this.log.log(`schedule ${s.id}: ${s.pattern} (${this.config.businessTimeZone})`);
+    }
+  }
+}

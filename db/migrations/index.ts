@@ -1,0 +1,4 @@
+import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
+
+/** Migrations in order. Never edit one that has landed on main: add a new one. */
+export const MIGRATIONS = [InitialSchema1764201600000];

@@ -1,0 +1,24 @@
+import { AuthErrors } from './auth.errors';
+import { CommonErrors } from './common.errors';
+import { IssuingErrors } from './issuing.errors';
+
+/**
+ * Every stable error code Jinli answers with, and its HTTP status. Each bounded context keeps its
+ * codes in its own file; add the file here.
+ */
+export const ERROR_STATUS = {
+  ...CommonErrors,
+  ...AuthErrors,
+  ...IssuingErrors,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The one JSON error body of the API. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export { AuthErrors, CommonErrors, IssuingErrors };

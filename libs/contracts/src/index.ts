@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './reference';
+export * from './roles';
+export * from './statuses';

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../auth/actor';
+import { Clock } from '../clock/clock';
+
+export interface AuditEntry {
+  actor?: Pick<Actor, 'id' | 'role'> | null;
+  action: string;
+  entityType?: string;
+  entityId?: string | number;
+  outcome?: 'ok' | 'denied';
+  details?: Record<string, unknown>;
+  requestId?: string;
+}
+
+/** Writes the audit log. Pass the use case's EntityManager so the entry commits with the change. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `INSERT INTO audit_log (at, actor_role, actor_id, action, entity_type, entity_id, outcome, details, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        this.clock.now(),
+        entry.actor?.role ?? null,
+        entry.actor?.id ?? null,
+        entry.action,
+        entry.entityType ?? null,
+        entry.entityId === undefined ? null : String(entry.entityId),
+        entry.outcome ?? 'ok',
+        JSON.stringify(entry.details ?? {}),
+        entry.requestId ?? null,
+      ],
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export * from './business-time';
+export * from './clock';

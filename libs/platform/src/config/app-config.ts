@@ -1,0 +1,237 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+/** Secrets that only make sense on a developer machine. Production refuses to start with them. */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-do-not-use-in-production',
+  ID_HASH_SALT: 'dev-only-id-hash-salt-do-not-use-in-production',
+  VOUCHER_CODE_KEYS: 'k1:dev-only-voucher-code-key-do-not-use-in-production',
+} as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** The environment variables Jinli reads. The property name is the variable name. */
+class Environment {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV = 'development';
+
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/jinli';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379/0';
+
+  /** Every Redis key Jinli writes starts with this, so several deployments can share one Redis. */
+  @Matches(/^[a-z0-9_-]*:?$/i, { message: 'must be letters, digits, _ or -, optionally ending in :' })
+  REDIS_KEY_PREFIX = 'jinli:';
+
+  @IsOptional()
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Largest accepted request body; larger ones get 413. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 64 * 1024;
+
+  /** IANA time zone in which business days and usage windows are read. */
+  @IsString()
+  @MinLength(3)
+  BUSINESS_TZ = 'Asia/Shanghai';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  @MinLength(32)
+  JWT_SECRET: string = DEV_SECRETS.JWT_SECRET;
+
+  /** Lifetime of staff access tokens, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  STAFF_TOKEN_TTL_S = 8 * 3600;
+
+  /** Lifetime of citizen access tokens, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(90 * 24 * 3600)
+  CITIZEN_TOKEN_TTL_S = 7 * 24 * 3600;
+
+  /** Salt of the HMAC under which citizens' ID numbers are stored (never the numbers themselves). */
+  @IsString()
+  @MinLength(32)
+  ID_HASH_SALT: string = DEV_SECRETS.ID_HASH_SALT;
+
+  /** Voucher code signing keys, `id:secret` separated by commas; the first one signs. */
+  @Matches(/^[a-z0-9]{1,8}:\S{32,}(,[a-z0-9]{1,8}:\S{32,})*$/i, {
+    message: 'must be id:secret pairs separated by commas, each secret at least 32 characters',
+  })
+  VOUCHER_CODE_KEYS: string = DEV_SECRETS.VOUCHER_CODE_KEYS;
+
+  /** A short tag bound into voucher codes so a code from another deployment is refused. */
+  @Matches(/^[a-z0-9-]{1,16}$/i, { message: 'must be 1-16 letters, digits or -' })
+  DEPLOYMENT_TAG = 'dev';
+
+  @IsIn(['console', 'memory'])
+  SMS_SENDER = 'console';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  OTP_TTL_S = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  OTP_MAX_ATTEMPTS = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  OTP_RESEND_INTERVAL_S = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  LOGIN_LOCK_S = 15 * 60;
+
+  /** Whether `/docs` serves the OpenAPI UI. */
+  @Transform(toBool)
+  @IsBoolean()
+  OPENAPI_ENABLED = true;
+}
+
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  database: { url: string; poolSize: number };
+  redis: { url: string; keyPrefix: string };
+  http: { host: string; port: number; bodyLimitBytes: number; openApi: boolean };
+  businessTimeZone: string;
+  logLevel: string;
+  auth: {
+    jwtSecret: string;
+    staffTokenTtlS: number;
+    citizenTokenTtlS: number;
+    idHashSalt: string;
+    otpTtlS: number;
+    otpMaxAttempts: number;
+    otpResendIntervalS: number;
+    loginMaxFailures: number;
+    loginLockS: number;
+    smsSender: 'console' | 'memory';
+  };
+  voucherCodes: { keys: { id: string; secret: string }[]; deploymentTag: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defined: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') defined[k] = v;
+  const env = plainToInstance(Environment, defined, { exposeDefaultValues: true });
+  const problems: string[] = [];
+  for (const error of validateSync(env, { forbidUnknownValues: false })) {
+    const got = defined[error.property];
+    const shown = error.property.match(/SECRET|SALT|KEYS/) ? '(hidden)' : JSON.stringify(got);
+    problems.push(`${error.property} ${Object.values(error.constraints ?? {}).join('; ')} (got ${shown})`);
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const name of Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]) {
+      if (env[name] === DEV_SECRETS[name] || !defined[name]) {
+        problems.push(
+          `${name} must be set to a real secret in production (the development default is refused)`,
+        );
+      }
+    }
+  }
+  if (!isValidTimeZone(env.BUSINESS_TZ))
+    problems.push(`BUSINESS_TZ is not a known IANA time zone (got "${env.BUSINESS_TZ}")`);
+  if (problems.length) throw new ConfigError(problems);
+
+  const keys = env.VOUCHER_CODE_KEYS.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    return { id: pair.slice(0, at), secret: pair.slice(at + 1) };
+  });
+  return {
+    env: env.NODE_ENV as AppConfig['env'],
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      openApi: env.OPENAPI_ENABLED,
+    },
+    businessTimeZone: env.BUSINESS_TZ,
+    logLevel: env.LOG_LEVEL,
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      staffTokenTtlS: env.STAFF_TOKEN_TTL_S,
+      citizenTokenTtlS: env.CITIZEN_TOKEN_TTL_S,
+      idHashSalt: env.ID_HASH_SALT,
+      otpTtlS: env.OTP_TTL_S,
+      otpMaxAttempts: env.OTP_MAX_ATTEMPTS,
+      otpResendIntervalS: env.OTP_RESEND_INTERVAL_S,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginLockS: env.LOGIN_LOCK_S,
+      smsSender: env.SMS_SENDER as 'console' | 'memory',
+    },
+    voucherCodes: { keys, deploymentTag: env.DEPLOYMENT_TAG },
+  };
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

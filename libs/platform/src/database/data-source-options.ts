@@ -1,0 +1,35 @@
+import './pg-types';
+import { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { SnakeNamingStrategy } from './naming.strategy';
+
+type Classes = Function[];
+
+/** One place that turns configuration into TypeORM options. `synchronize` is never on. */
+export function dataSourceOptions(
+  config: AppConfig,
+  entities: Classes,
+  migrations: Classes = [],
+  applicationName = 'jinli',
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.database.url,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migration',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: ['error'],
+    applicationName,
+    extra: {
+      max: config.database.poolSize,
+      // A stuck query must not hold a till or a claimant forever.
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+      options: `-c TimeZone=UTC`,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+
+/**
+ * Transactions start at the boundary (a controller's use case, a job) and the EntityManager is
+ * passed down explicitly, so every write of one use case commits or rolls back together.
+ */
+@Injectable()
+export class TransactionRunner {
+  constructor(readonly dataSource: DataSource) {}
+
+  run<T>(work: (manager: EntityManager) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+    return isolation ? this.dataSource.transaction(isolation, work) : this.dataSource.transaction(work);
+  }
+}
+
+/** PostgreSQL error codes Jinli reacts to. */
+export const PgError = {
+  UniqueViolation: '23505',
+  CheckViolation: '23514',
+  ForeignKeyViolation: '23503',
+  NotNullViolation: '23502',
+  SerializationFailure: '40001',
+  DeadlockDetected: '40P01',
+  RaiseException: 'P0001',
+} as const;
+
+export interface PgDriverError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  table?: string;
+}
+
+/** The driver error behind a TypeORM QueryFailedError (or the error itself from pg). */
+export function pgErrorOf(error: unknown): PgDriverError | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { driverError?: PgDriverError; code?: string };
+  if (e.driverError && typeof e.driverError === 'object') return e.driverError;
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e as PgDriverError;
+  return undefined;
+}
+
+export function isConstraintViolation(error: unknown, constraint?: string): boolean {
+  const pg = pgErrorOf(error);
+  if (!pg) return false;
+  const violation = pg.code === PgError.UniqueViolation || pg.code === PgError.CheckViolation;
+  return violation && (constraint === undefined || pg.constraint === constraint);
+}

@@ -1,0 +1,171 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { LedgerAccount, PayoutStatus, StatementStatus } from '@jinli/contracts';
+import { Fen, MoneyColumn } from '@jinli/platform';
+
+@Entity('settlement_run')
+export class SettlementRunEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('date')
+  fromDay: string;
+
+  @Column('date')
+  toDay: string;
+
+  @Column('integer', { nullable: true })
+  startedBy: number | null;
+
+  @Column('text', { default: 'running' })
+  status: 'running' | 'completed' | 'failed';
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column('timestamptz', { nullable: true })
+  completedAt: Date | null;
+}
+
+/** What one funder owes one merchant for one business day. */
+@Entity('settlement_statement')
+export class SettlementStatementEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('bigint')
+  runId: number;
+
+  @Column('integer')
+  merchantId: number;
+
+  @Column('integer')
+  funderId: number;
+
+  @Column('date')
+  businessDay: string;
+
+  @Column('text', { default: 'draft' })
+  status: StatementStatus;
+
+  @MoneyColumn({ default: 0 })
+  totalFen: Fen;
+
+  @Column('integer', { default: 0 })
+  lineCount: number;
+
+  @Column('text', { nullable: true })
+  reason: string | null;
+
+  @Column('integer', { nullable: true })
+  startedBy: number | null;
+
+  @Column('integer', { nullable: true })
+  reviewedBy: number | null;
+
+  @Column('timestamptz', { nullable: true })
+  reviewedAt: Date | null;
+
+  @Column('bigint', { nullable: true })
+  payoutId: number | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}
+
+/** A redemption part (positive) or a reversal (negative) on a statement. */
+@Entity('statement_line')
+export class StatementLineEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('bigint')
+  statementId: number;
+
+  @Column('text')
+  kind: 'part' | 'reversal';
+
+  @Column('bigint', { nullable: true })
+  redemptionPartId: number | null;
+
+  @Column('bigint', { nullable: true })
+  reversalId: number | null;
+
+  @MoneyColumn()
+  amountFen: Fen;
+
+  @Column('boolean', { default: false })
+  released: boolean;
+}
+
+@Entity('payout')
+export class PayoutEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('text', { default: 'exported' })
+  status: PayoutStatus;
+
+  @MoneyColumn()
+  totalFen: Fen;
+
+  @Column('integer')
+  statementCount: number;
+
+  @Column('integer')
+  createdBy: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column('timestamptz', { nullable: true })
+  paidAt: Date | null;
+
+  @Column('integer', { nullable: true })
+  paidBy: number | null;
+
+  @Column('text', { nullable: true })
+  bankReference: string | null;
+}
+
+@Entity('ledger_journal')
+export class LedgerJournalEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('text')
+  kind: string;
+
+  @Column('text')
+  refType: string;
+
+  @Column('bigint')
+  refId: number;
+
+  @Column('timestamptz')
+  createdAt: Date;
+}
+
+/** Debits positive, credits negative; each journal sums to zero. */
+@Entity('ledger_entry')
+export class LedgerEntryEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column('bigint')
+  journalId: number;
+
+  @Column('text')
+  account: LedgerAccount;
+
+  @Column('integer', { nullable: true })
+  funderId: number | null;
+
+  @Column('integer', { nullable: true })
+  merchantId: number | null;
+
+  @MoneyColumn()
+  amountFen: Fen;
+}

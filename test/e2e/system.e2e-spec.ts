@@ -1,0 +1,53 @@
+import { TestApi } from '@jinli/testing';
+
+describe('system routes', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await TestApi.start();
+  });
+  afterAll(() => api.close());
+
+  it('reports PostgreSQL and Redis up on /health', async () => {
+    const res = await api.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.postgres.status).toBe('up');
+    expect(res.body.info.redis.status).toBe('up');
+  });
+
+  it('serves Prometheus metrics', async () => {
+    await api.request('GET', '/health/live');
+    const res = await api.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('jinli_http_request_duration_seconds');
+    expect(res.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('answers an unknown route with the one error body', async () => {
+    const res = await api.request('GET', '/api/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+  });
+
+  it('echoes a request id', async () => {
+    const res = await api.request('GET', '/health/live', { headers: { 'x-request-id': 'req-123' } });
+    expect(res.headers['x-request-id']).toBe('req-123');
+  });
+
+  it('publishes OpenAPI with the issuing and auth routes', async () => {
+    const res = await api.request('GET', '/docs-json');
+    expect(res.status).toBe(200);
+    const paths = Object.keys(res.body.paths);
+    for (const p of [
+      '/api/v1/auth/staff/sign-in',
+      '/api/v1/auth/citizen/code',
+      '/api/v1/funders',
+      '/api/v1/campaigns/{id}/batches',
+      '/api/v1/merchants/{id}/approve',
+    ]) {
+      expect(paths).toContain(p);
+    }
+    const ui = await api.request('GET', '/docs');
+    expect(ui.status).toBe(200);
+  });
+});
