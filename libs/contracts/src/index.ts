@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './events';
 export * from './reference';
 export * from './roles';
 export * from './statuses';
