@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     ['lint', bin('eslint'), ['--max-warnings=0', '.']],
     ['format', bin('prettier'), ['--check', '--log-level=warn', '.']],
     ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+    ['web types', bin('tsc'), ['--noEmit', '-p', 'apps/web/tsconfig.json']],
     [
       'dependency direction',
       bin('depcruise'),

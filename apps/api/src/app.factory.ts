@@ -6,12 +6,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe, httpRequestDuration, loadConfig } from '@jinli/platform';
 import { ApiModule, ApiOptions } from './api.module';
+import { findWebDir, registerWebPages } from './web-pages';
+
+export interface ApiAppOptions extends ApiOptions {
+  /** Built pages (dist/web) to serve under /h5, /merchant, /console; null: none. Default: found. */
+  webDir?: string | null;
+}
 
 /**
  * Builds the API exactly as production runs it (adapter, limits, validation, errors, docs), without
  * listening. main.ts listens; tests call `inject` or listen on a free port.
  */
-export async function createApiApp(options: ApiOptions = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
   const config = options.config ?? loadConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -20,8 +26,9 @@ export async function createApiApp(options: ApiOptions = {}): Promise<NestFastif
     genReqId: () => randomUUID(),
     logger: false,
   });
+  const { webDir: webDirOption, ...moduleOptions } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.forRoot({ ...options, config }),
+    ApiModule.forRoot({ ...moduleOptions, config }),
     adapter,
     {
       bufferLogs: true,
@@ -44,6 +51,10 @@ export async function createApiApp(options: ApiOptions = {}): Promise<NestFastif
       reply.elapsedTime / 1000,
     );
   });
+
+  // The citizen H5, the merchant till and the console, when `npm run build:web` has built them.
+  const webDir = webDirOption === undefined ? findWebDir() : webDirOption;
+  if (webDir) await registerWebPages(fastify, webDir);
 
   if (config.http.openApi) {
     const doc = new DocumentBuilder()

@@ -1,0 +1,10 @@
+import { createApp } from 'vue';
+import App from './App.vue';
+import { router } from './router';
+import { useVant } from './vant';
+import './console.css';
+
+const app = createApp(App);
+useVant(app);
+app.use(router);
+app.mount('#app');

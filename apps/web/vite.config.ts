@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Three pages, one build: citizen H5 (/h5/), merchant till (/merchant/), console (/console/).
+ * Output goes to dist/web, which the API serves with @fastify/static (apps/api/src/web-pages.ts).
+ * `npm run dev:web` serves the pages with hot reload and proxies /api to a running API.
+ */
+export default defineConfig({
+  root: here('.'),
+  base: '/',
+  plugins: [vue()],
+  resolve: {
+    alias: { '@jinli/contracts': here('../../libs/contracts/src/index.ts') },
+  },
+  build: {
+    outDir: here('../../dist/web'),
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      input: {
+        h5: here('h5/index.html'),
+        merchant: here('merchant/index.html'),
+        console: here('console/index.html'),
+      },
+    },
+  },
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:3000' },
+  },
+});
