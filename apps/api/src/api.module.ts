@@ -9,6 +9,7 @@ import { IssuingModule } from '@jinli/issuing';
 import {
   AllExceptionsFilter,
   AppConfig,
+  AuditQueryService,
   AuthGuard,
   Clock,
   loadConfig,
@@ -19,6 +20,7 @@ import {
   RedisService,
   SmsSender,
 } from '@jinli/platform';
+import { AuditLogController } from './audit/audit-log.controller';
 import { AuthController } from './auth/auth.controller';
 import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
@@ -65,9 +67,11 @@ export class ApiModule {
         CampaignsController,
         BatchesController,
         MerchantsController,
+        AuditLogController,
       ],
       providers: [
         RedisHealthIndicator,
+        AuditQueryService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

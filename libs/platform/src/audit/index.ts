@@ -1,2 +1,3 @@
 export * from './audit-log.entity';
+export * from './audit-query.service';
 export * from './audit.service';
