@@ -1,1 +1,10 @@
-document.getElementById('app')!.textContent = '即将上线';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { router } from './router';
+import { useVant } from '../shared/vant-mobile';
+import './h5.css';
+
+const app = createApp(App);
+useVant(app);
+app.use(router);
+app.mount('#app');

@@ -1,0 +1,158 @@
+import { ApiError, backoffMs } from '../shared/api';
+import { currentRoundSeq, type OfferRound, type OfferSnapshot } from './claim-state';
+import { api } from './state';
+
+/**
+ * The claiming API as the H5 page needs it. This file is the only one that knows the routes and
+ * their shapes; the views work on `Offer`.
+ */
+export interface Offer {
+  batchId: number;
+  campaignId: number;
+  campaignName: string;
+  name: string;
+  description: string;
+  faceValueFen: number;
+  thresholdFen: number;
+  allowedCategories: string[];
+  allowedDistricts: string[];
+  validity: { kind: string; from: string | null; until: string | null; days: number | null };
+  usageWindows: { start: string; end: string }[];
+  requiresVerified: boolean;
+  /** Vouchers left in the current round, when the server says. */
+  left: number | null;
+  snapshot: OfferSnapshot;
+}
+
+export interface CampaignOffers {
+  id: number;
+  name: string;
+  description: string;
+  offers: Offer[];
+}
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; voucherId: number | null }
+  | { kind: 'limit' }
+  | { kind: 'not_open'; opensAt: string | null }
+  | { kind: 'round_sold_out'; nextRoundOpensAt: string | null }
+  | { kind: 'sold_out' }
+  | { kind: 'not_eligible'; reason: string };
+
+export const INELIGIBLE_REASON: Record<string, string> = {
+  not_verified: '仅限实名认证市民领取，请先在「我的」完成实名认证',
+  batch_not_published: '该券尚未发布',
+  batch_paused: '该券暂停领取',
+  batch_ended: '该券已停止领取',
+  campaign_not_running: '活动不在进行中',
+  campaign_paused: '活动已暂停',
+  campaign_ended: '活动已结束',
+  validity_over: '该券有效期已过',
+  rounds_over: '所有场次已结束',
+  not_citizen: '请使用市民账号登录',
+};
+
+interface CatalogueBatch {
+  id: number;
+  campaignId: number;
+  name: string;
+  description?: string;
+  faceValueFen: number;
+  thresholdFen: number;
+  allowedCategories: string[];
+  allowedDistricts: string[];
+  validity: Offer['validity'];
+  usageWindows: Offer['usageWindows'];
+  perCitizenLimit: number;
+  requiresVerified?: boolean;
+  rounds: (OfferRound & { soldOut?: boolean; left?: number; state?: string })[];
+  soldOut?: boolean;
+  heldByMe?: number;
+  claimedByMe?: number;
+  blockedReason?: string | null;
+}
+
+interface CatalogueCampaign {
+  id: number;
+  name: string;
+  description?: string;
+  batches: CatalogueBatch[];
+}
+
+function toOffer(c: CatalogueCampaign, b: CatalogueBatch, now: number): Offer {
+  const rounds: OfferRound[] = b.rounds.map((r) => ({
+    seq: r.seq,
+    opensAt: r.opensAt,
+    closesAt: r.closesAt ?? null,
+  }));
+  const seq = currentRoundSeq(rounds, now);
+  const current = b.rounds.find((r) => r.seq === seq);
+  return {
+    batchId: b.id,
+    campaignId: c.id,
+    campaignName: c.name,
+    name: b.name,
+    description: b.description ?? '',
+    faceValueFen: b.faceValueFen,
+    thresholdFen: b.thresholdFen,
+    allowedCategories: b.allowedCategories,
+    allowedDistricts: b.allowedDistricts,
+    validity: b.validity,
+    usageWindows: b.usageWindows,
+    requiresVerified: !!b.requiresVerified,
+    left: current?.left ?? null,
+    snapshot: {
+      rounds,
+      soldOutRounds: b.rounds.filter((r) => r.soldOut || r.state === 'sold_out').map((r) => r.seq),
+      batchSoldOut: !!b.soldOut,
+      held: b.heldByMe ?? b.claimedByMe ?? 0,
+      limit: b.perCitizenLimit,
+      blocked: b.blockedReason ? (INELIGIBLE_REASON[b.blockedReason] ?? b.blockedReason) : null,
+    },
+  };
+}
+
+export async function loadCatalogue(now: number): Promise<CampaignOffers[]> {
+  const campaigns = await api.get<CatalogueCampaign[]>('/catalogue', { retries: 4 });
+  return campaigns.map((c) => ({
+    id: c.id,
+    name: c.name,
+    description: c.description ?? '',
+    offers: c.batches.map((b) => toOffer(c, b, now)),
+  }));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One claim, retried on 429/5xx/network with backoff and full jitter. A retry after a lost 201 gets
+ * "limit reached", which the page shows as 已领取: retrying is safe.
+ */
+export async function claim(batchId: number): Promise<ClaimOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await api.post<{ id?: number; voucher?: { id: number } }>(`/batches/${batchId}/claim`);
+      return { kind: 'claimed', voucherId: res?.voucher?.id ?? res?.id ?? null };
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      const d = (e.details ?? {}) as Record<string, unknown>;
+      switch (e.code) {
+        case 'CLAIM_LIMIT_REACHED':
+          return { kind: 'limit' };
+        case 'CLAIM_ROUND_NOT_OPEN':
+          return { kind: 'not_open', opensAt: (d.opensAt as string | null) ?? null };
+        case 'CLAIM_ROUND_SOLD_OUT':
+          return { kind: 'round_sold_out', nextRoundOpensAt: (d.nextRoundOpensAt as string | null) ?? null };
+        case 'CLAIM_BATCH_SOLD_OUT':
+          return { kind: 'sold_out' };
+        case 'CLAIM_NOT_ELIGIBLE':
+          return { kind: 'not_eligible', reason: INELIGIBLE_REASON[String(d.reason)] ?? e.message };
+        default:
+          break;
+      }
+      if (!e.retryable || attempt >= 4) throw e;
+      const retryAfter = (e as { retryAfterS?: number }).retryAfterS ?? 0;
+      await sleep(backoffMs(attempt, retryAfter, 250, 4000));
+    }
+  }
+}
