@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { ConsoleSmsSender, JobRunner, loadConfig, RedisService } from '@jinli/platform';
+import { createApiApp } from '../../../apps/api/src/app.factory';
+import { WorkerModule } from '../../../apps/worker/src/worker.module';
+
+const ROOT = join(__dirname, '..', '..', '..');
+export const WEB_DIR = join(ROOT, 'dist', 'web');
+
+/** `npm test` builds the pages first; a focused run builds them when they are missing. */
+export function ensureWebBuilt(): void {
+  if (existsSync(join(WEB_DIR, 'h5', 'index.html'))) return;
+  const r = spawnSync(
+    join(ROOT, 'node_modules', '.bin', 'vite'),
+    ['build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'warn'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (r.status !== 0)
+    throw new Error('Building the web pages failed: run `npm run build:web` and read its errors');
+}
+
+export interface Stack {
+  baseUrl: string;
+  app: NestFastifyApplication;
+  worker: INestApplicationContext;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API (production build of the app, real clock, pages from dist/web) listening on a free
+ * port of this jest worker's database and Redis, plus the worker processing jobs (settlement).
+ * SMS codes are "sent" to the log and returned as devCode, as in development.
+ */
+export async function startStack(): Promise<Stack> {
+  ensureWebBuilt();
+  const config = loadConfig();
+  const app = await createApiApp({ config, sms: new ConsoleSmsSender(), webDir: WEB_DIR });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  // Sign-in codes are limited per network address and hour; every run here comes from 127.0.0.1.
+  const redis = app.get(RedisService);
+  const keys = await redis.client.keys(redis.key('otp-ip', '*'));
+  if (keys.length) await redis.client.del(...keys);
+
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
+    logger: false,
+    abortOnError: false,
+  });
+  worker.get(JobRunner).start();
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    app,
+    worker,
+    dataSource: app.get(DataSource),
+    async close() {
+      await worker.close();
+      await app.close();
+    },
+  };
+}
