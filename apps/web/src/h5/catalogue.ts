@@ -1,5 +1,5 @@
 import { ApiError, backoffMs } from '../shared/api';
-import { currentRoundSeq, type OfferRound, type OfferSnapshot } from './claim-state';
+import type { OfferSnapshot } from './claim-state';
 import { api } from './state';
 
 /**
@@ -52,11 +52,11 @@ export const INELIGIBLE_REASON: Record<string, string> = {
   not_citizen: '请使用市民账号登录',
 };
 
+/** GET /api/v1/claiming/campaigns (libs/claiming CatalogueService). */
 interface CatalogueBatch {
   id: number;
-  campaignId: number;
   name: string;
-  description?: string;
+  description: string;
   faceValueFen: number;
   thresholdFen: number;
   allowedCategories: string[];
@@ -64,29 +64,31 @@ interface CatalogueBatch {
   validity: Offer['validity'];
   usageWindows: Offer['usageWindows'];
   perCitizenLimit: number;
-  requiresVerified?: boolean;
-  rounds: (OfferRound & { soldOut?: boolean; left?: number; state?: string })[];
-  soldOut?: boolean;
-  heldByMe?: number;
-  claimedByMe?: number;
-  blockedReason?: string | null;
+  vouchersPerOrder: number;
+  requiresVerified: boolean;
+  status: string;
+  live: {
+    phase: 'not_open' | 'open' | 'round_sold_out' | 'sold_out' | 'over' | 'not_eligible';
+    reason: string | null;
+    currentRound: number | null;
+    left: number;
+    batchLeft: number;
+    opensAt: string | null;
+    roundEndsAt: string | null;
+  };
+  rounds: { seq: number; opensAt: string; endsAt: string; quota: number; state: string; left: number | null }[];
+  held: number | null;
 }
 
 interface CatalogueCampaign {
   id: number;
   name: string;
-  description?: string;
+  description: string;
   batches: CatalogueBatch[];
 }
 
-function toOffer(c: CatalogueCampaign, b: CatalogueBatch, now: number): Offer {
-  const rounds: OfferRound[] = b.rounds.map((r) => ({
-    seq: r.seq,
-    opensAt: r.opensAt,
-    closesAt: r.closesAt ?? null,
-  }));
-  const seq = currentRoundSeq(rounds, now);
-  const current = b.rounds.find((r) => r.seq === seq);
+function toOffer(c: CatalogueCampaign, b: CatalogueBatch): Offer {
+  const { live } = b;
   return {
     batchId: b.id,
     campaignId: c.id,
@@ -99,27 +101,33 @@ function toOffer(c: CatalogueCampaign, b: CatalogueBatch, now: number): Offer {
     allowedDistricts: b.allowedDistricts,
     validity: b.validity,
     usageWindows: b.usageWindows,
-    requiresVerified: !!b.requiresVerified,
-    left: current?.left ?? null,
+    requiresVerified: b.requiresVerified,
+    left: live.phase === 'open' ? live.left : null,
     snapshot: {
-      rounds,
-      soldOutRounds: b.rounds.filter((r) => r.soldOut || r.state === 'sold_out').map((r) => r.seq),
-      batchSoldOut: !!b.soldOut,
-      held: b.heldByMe ?? b.claimedByMe ?? 0,
+      rounds: b.rounds.map((r) => ({ seq: r.seq, opensAt: r.opensAt, closesAt: r.endsAt })),
+      // The server's phase is the truth at load time; the page moves on from it by the clock.
+      soldOutRounds: live.phase === 'round_sold_out' && live.currentRound !== null ? [live.currentRound] : [],
+      batchSoldOut: live.phase === 'sold_out',
+      held: b.held ?? 0,
       limit: b.perCitizenLimit,
-      blocked: b.blockedReason ? (INELIGIBLE_REASON[b.blockedReason] ?? b.blockedReason) : null,
+      blocked: live.phase === 'not_eligible' ? (INELIGIBLE_REASON[live.reason ?? ''] ?? '暂不可领取') : null,
+      over: live.phase === 'over',
     },
   };
 }
 
-export async function loadCatalogue(now: number): Promise<CampaignOffers[]> {
-  const campaigns = await api.get<CatalogueCampaign[]>('/catalogue', { retries: 4 });
-  return campaigns.map((c) => ({
-    id: c.id,
-    name: c.name,
-    description: c.description ?? '',
-    offers: c.batches.map((b) => toOffer(c, b, now)),
-  }));
+export async function loadCatalogue(): Promise<CampaignOffers[]> {
+  const res = await api.get<{ serverTime: string; campaigns: CatalogueCampaign[] }>('/claiming/campaigns', {
+    retries: 4,
+  });
+  return res.campaigns
+    .map((c) => ({
+      id: c.id,
+      name: c.name,
+      description: c.description ?? '',
+      offers: c.batches.map((b) => toOffer(c, b)),
+    }))
+    .filter((c) => c.offers.length > 0);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,8 +139,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function claim(batchId: number): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await api.post<{ id?: number; voucher?: { id: number } }>(`/batches/${batchId}/claim`);
-      return { kind: 'claimed', voucherId: res?.voucher?.id ?? res?.id ?? null };
+      const voucher = await api.post<{ id: number }>(`/claiming/batches/${batchId}/claim`);
+      return { kind: 'claimed', voucherId: voucher?.id ?? null };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       const d = (e.details ?? {}) as Record<string, unknown>;

@@ -55,6 +55,10 @@ describe('claim button state', () => {
     });
   });
 
+  it('shows 已结束 once the batch or campaign is over', () => {
+    expect(claimState(offer({ over: true }), T).label).toBe('已结束');
+  });
+
   it('says why a citizen cannot claim at all', () => {
     expect(claimState(offer({ blocked: '仅限实名认证市民领取' }), T)).toEqual({
       kind: 'closed',

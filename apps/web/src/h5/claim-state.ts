@@ -21,6 +21,8 @@ export interface OfferSnapshot {
   limit: number;
   /** A reason the citizen cannot claim at all (not verified, batch paused...), in Chinese; or null. */
   blocked: string | null;
+  /** Nothing more to claim: every round is behind us, or the batch or campaign has ended. */
+  over?: boolean;
 }
 
 export type ClaimState =
@@ -35,6 +37,7 @@ export type ClaimState =
 export function claimState(o: OfferSnapshot, now: number): ClaimState {
   if (o.held >= o.limit) return { kind: 'claimed', label: '已领取' };
   if (o.batchSoldOut) return { kind: 'sold_out', label: '已抢光' };
+  if (o.over) return { kind: 'over', label: '已结束' };
   if (o.blocked) return { kind: 'closed', label: '暂不可领', reason: o.blocked };
   const rounds = [...o.rounds].sort((a, b) => a.seq - b.seq);
   const t = (iso: string) => Date.parse(iso);

@@ -14,7 +14,7 @@ export const router = createRouter({
       path: '/',
       name: 'home',
       component: () => import('./views/Home.vue'),
-      meta: { title: '领券中心', tab: true },
+      meta: { title: '领券中心', tab: true, public: true },
     },
     {
       path: '/vouchers',
