@@ -6,7 +6,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { ConsoleSmsSender, JobRunner, loadConfig, RedisService } from '@jinli/platform';
+import { Clock, ConsoleSmsSender, JobRunner, loadConfig, RedisService } from '@jinli/platform';
 import { createApiApp } from '../../../apps/api/src/app.factory';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 
@@ -25,10 +25,29 @@ export function ensureWebBuilt(): void {
     throw new Error('Building the web pages failed: run `npm run build:web` and read its errors');
 }
 
+/**
+ * The real time, plus an offset a test may add: the journey claims at a real round opening, then
+ * moves both API and worker a day ahead so that today's redemption is on an ended business day
+ * that finance may settle (T+1).
+ */
+export class ShiftedClock extends Clock {
+  private offsetMs = 0;
+  override now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  override nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+  shift(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export interface Stack {
   baseUrl: string;
   app: NestFastifyApplication;
   worker: INestApplicationContext;
+  clock: ShiftedClock;
   dataSource: DataSource;
   close(): Promise<void>;
 }
@@ -41,7 +60,8 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   ensureWebBuilt();
   const config = loadConfig();
-  const app = await createApiApp({ config, sms: new ConsoleSmsSender(), webDir: WEB_DIR });
+  const clock = new ShiftedClock();
+  const app = await createApiApp({ config, clock, sms: new ConsoleSmsSender(), webDir: WEB_DIR });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
   // Sign-in codes are limited per network address and hour; every run here comes from 127.0.0.1.
@@ -49,7 +69,7 @@ export async function startStack(): Promise<Stack> {
   const keys = await redis.client.keys(redis.key('otp-ip', '*'));
   if (keys.length) await redis.client.del(...keys);
 
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config }), {
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ config, clock }), {
     logger: false,
     abortOnError: false,
   });
@@ -58,6 +78,7 @@ export async function startStack(): Promise<Stack> {
     baseUrl: `http://127.0.0.1:${port}`,
     app,
     worker,
+    clock,
     dataSource: app.get(DataSource),
     async close() {
       await worker.close();

@@ -1,0 +1,26 @@
+import { backoffMs } from './api';
+import { describeError } from './errors';
+
+describe('retries and error sentences', () => {
+  it('backs off exponentially with full jitter, capped, never shorter than Retry-After', () => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      for (let i = 0; i < 50; i++) {
+        const ms = backoffMs(attempt, undefined, 300, 5000);
+        expect(ms).toBeGreaterThanOrEqual(0);
+        expect(ms).toBeLessThanOrEqual(Math.min(5000, 300 * 2 ** attempt));
+      }
+    }
+    expect(backoffMs(0, 3)).toBeGreaterThanOrEqual(3000);
+    // Jitter: a crowd of phones does not retry in the same millisecond.
+    const spread = new Set(Array.from({ length: 20 }, () => Math.round(backoffMs(3))));
+    expect(spread.size).toBeGreaterThan(10);
+  });
+
+  it('turns codes into Chinese sentences, with details', () => {
+    expect(describeError('CLAIM_ROUND_SOLD_OUT')).toBe('本轮已抢光');
+    expect(describeError('AUTH_OTP_INVALID', { attemptsLeft: 2 })).toBe('验证码不正确，还可尝试 2 次');
+    expect(describeError('STATEMENT_FOUR_EYES')).toContain('四眼原则');
+    expect(describeError('SOMETHING_ELSE', undefined, 503)).toBe('系统繁忙，请稍后再试（SOMETHING_ELSE）');
+    expect(describeError('NETWORK', undefined, 0)).toBe('网络连接失败，请检查网络后重试');
+  });
+});
