@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { Role } from '@jinli/contracts';
 import { MerchantService } from '@jinli/issuing';
 import { StaffAuthService } from '@jinli/platform';
+import { DAY, Factories, HOUR, TestApi } from '@jinli/testing';
 import { launchChromium, screenshot, watchErrors } from './support/browser';
 import { startStack, Stack } from './support/stack';
 
@@ -42,6 +44,7 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
   let batchId = 0;
   let roundOpensAt = 0;
   let voucherDigits = '';
+  const phone = `139${String(run).padStart(8, '0').slice(-8)}`;
 
   async function newPage(viewport: { width: number; height: number }, mobile = false): Promise<Page> {
     const context = await browser.newContext({
@@ -136,7 +139,7 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await page.locator('[data-test=campaign-status]', { hasText: '已发布' }).waitFor();
 
     // Batch: 满100减30, one round opening a few seconds from now.
-    roundOpensAt = Math.ceil((Date.now() + 25_000) / 1000) * 1000;
+    roundOpensAt = Math.ceil((Date.now() + 30_000) / 1000) * 1000;
     await page.locator('[data-test=new-batch]').click();
     await page.locator('[data-test=batch-name]').fill(names.batch);
     await page.locator('[data-test=batch-threshold]').fill('100');
@@ -179,5 +182,219 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
         { id: owner.id, role: Role.MerchantOwner, merchantId },
         { username: users.cashier, password: PASSWORD, displayName: '测试收银员', storeId },
       );
+  });
+
+  it('H5: not-yet-open, round sold out (with the next round time) and sold out render', async () => {
+    // Factories build through the real services; they only need what TestApi offers.
+    const f = await new Factories({
+      get: (t: never) => stack.app.get(t),
+      clock: stack.clock,
+      dataSource: stack.dataSource,
+    } as unknown as TestApi).init();
+    const now = Date.now();
+    const campaign = await f.campaign({ startsAt: new Date(now - DAY), endsAt: new Date(now + 10 * DAY) });
+    const later = await f.batch({
+      campaignId: campaign.id,
+      name: `明日开抢${run}`,
+      quota: 10,
+      rounds: [{ opensAt: new Date(now + DAY), quota: 10 }],
+    });
+    const roundGone = await f.batch({
+      campaignId: campaign.id,
+      name: `本轮抢光${run}`,
+      quota: 2,
+      rounds: [
+        { opensAt: new Date(now - HOUR), quota: 1 },
+        { opensAt: new Date(now + 2 * DAY), quota: 1 },
+      ],
+      rollOverUnclaimed: false,
+    });
+    const allGone = await f.batch({
+      campaignId: campaign.id,
+      name: `全部抢光${run}`,
+      quota: 1,
+      rounds: [{ opensAt: new Date(now - HOUR), quota: 1 }],
+    });
+    // Another citizen takes the only voucher of each open round.
+    const other = await f.citizen();
+    for (const b of [roundGone, allGone]) {
+      const res = await fetch(`${stack.baseUrl}/api/v1/claiming/batches/${b.id}/claim`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${other.token}` },
+      });
+      expect(res.status).toBe(201);
+    }
+    const me = await f.citizen();
+    const page = await newPage({ width: 375, height: 667 }, true);
+    await page.goto(`${stack.baseUrl}/h5/`);
+    await page.evaluate(
+      ([token, id]) =>
+        localStorage.setItem(
+          'jinli.h5.session',
+          JSON.stringify({
+            token,
+            expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+            user: { id, phoneMasked: '139****0000', verified: false },
+          }),
+        ),
+      [me.token, me.id] as const,
+    );
+    await page.reload();
+    const state = (id: number) => page.locator(`[data-test=offer-${id}]`);
+    await state(later.id).waitFor();
+    expect(await state(later.id).getAttribute('data-state')).toBe('not_open');
+    await expect(state(later.id).textContent()).resolves.toMatch(/未开始/);
+    expect(await state(roundGone.id).getAttribute('data-state')).toBe('round_sold_out');
+    await expect(state(roundGone.id).locator('[data-test=next-round]').textContent()).resolves.toMatch(
+      /下一场 \d{2}月\d{2}日 \d{2}:\d{2} 开抢/,
+    );
+    await expect(state(roundGone.id).textContent()).resolves.toContain('本轮已抢光');
+    expect(await state(allGone.id).getAttribute('data-state')).toBe('sold_out');
+    await expect(state(allGone.id).textContent()).resolves.toContain('已抢光');
+    await state(allGone.id).scrollIntoViewIfNeeded();
+    await screenshot(page, 'h5-states');
+
+    // A tap on a sold-out batch is impossible: the button is disabled.
+    expect(await page.locator(`[data-test=claim-${allGone.id}]`).isDisabled()).toBe(true);
+  });
+
+  it('citizen on a 375x667 phone: signs in, waits for the round to open, claims, opens the voucher and reads its code', async () => {
+    const page = await newPage({ width: 375, height: 667 }, true);
+    await page.goto(`${stack.baseUrl}/h5/`);
+    await page.locator('[data-test=go-sign-in]').click();
+    await page.locator('[data-test=phone] input').fill(phone);
+    await page.locator('[data-test=send-code]').click();
+    // Development: the API returns the code and the page shows it.
+    const devCode = (await page.locator('[data-test=dev-code]').textContent())!.trim();
+    expect(devCode).toMatch(/^\d{6}$/);
+    await page.locator('[data-test=code] input').fill(devCode);
+    await page.locator('[data-test=sign-in]').click();
+    await page.waitForURL(/\/h5\/$/);
+
+    const offer = page.locator(`[data-test=offer-${batchId}]`);
+    const button = page.locator(`[data-test=claim-${batchId}]`);
+    await offer.waitFor();
+    expect(roundOpensAt).toBeGreaterThan(Date.now());
+    expect(await offer.getAttribute('data-state')).toBe('not_open');
+    await expect(button.textContent()).resolves.toContain('未开始');
+    await offer.locator('[data-test=countdown]').waitFor();
+    await screenshot(page, 'h5-countdown');
+
+    // No reload: the button flips by the server's clock at the opening second.
+    await page
+      .locator(`[data-test=offer-${batchId}][data-state=open]`)
+      .waitFor({ timeout: roundOpensAt - Date.now() + 10_000 });
+    await expect(button.textContent()).resolves.toContain('立即领取');
+    await button.click();
+    await page.locator('.van-dialog', { hasText: '领取成功' }).waitFor();
+    await screenshot(page, 'h5-claimed');
+    await page.locator('.van-dialog__confirm').click();
+    await page.waitForURL(/\/h5\/vouchers\/\d+$/);
+    await page.locator('[data-test=voucher-qr]').waitFor();
+    voucherDigits = (await page.locator('[data-test=voucher-digits]').getAttribute('data-digits'))!;
+    expect(voucherDigits).toMatch(/^\d{18}$/);
+    await expect(page.locator('[data-test=where]').textContent()).resolves.toContain('可用门店');
+    await screenshot(page, 'h5-voucher');
+
+    // Back on the list the batch now reads 已领取.
+    await page.goto(`${stack.baseUrl}/h5/`);
+    await page.locator(`[data-test=offer-${batchId}][data-state=claimed]`).waitFor();
+    await page.goto(`${stack.baseUrl}/h5/vouchers`);
+    await page.locator('[data-test^=voucher-]').first().waitFor();
+    await screenshot(page, 'h5-my-vouchers');
+  });
+
+  it('cashier in another browser context: the till names the failing rule below the threshold, then previews and redeems', async () => {
+    const page = await newPage({ width: 768, height: 1024 }, true);
+    await staffSignIn(page, '/merchant/', users.cashier);
+    await page.waitForURL(/\/merchant\/till$/);
+    await page.locator('[data-test=till-code] input').fill(voucherDigits);
+
+    // ¥80 is below 满100: the preview says so, with what is missing.
+    await page.locator('[data-test=till-amount] input').fill('80');
+    await page.locator('[data-test=till-preview]').click();
+    const failures = page.locator('[data-test=till-failures]');
+    await failures.waitFor();
+    await expect(failures.textContent()).resolves.toContain(
+      '订单金额 ¥80.00 未达到使用门槛 满¥100.00，还差 ¥20.00',
+    );
+    await expect(page.locator('[data-test=till-confirm]').count()).resolves.toBe(0);
+    await screenshot(page, 'till-below-threshold');
+
+    // ¥128.50: discount ¥30.00, the customer pays ¥98.50.
+    await page.locator('[data-test=till-amount] input').fill('128.50');
+    await page.locator('[data-test=till-preview]').click();
+    await expect(page.locator('[data-test=preview-discount]').textContent()).resolves.toContain('¥30.00');
+    await expect(page.locator('[data-test=preview-payable]').textContent()).resolves.toContain('¥98.50');
+    await screenshot(page, 'till-preview');
+    await page.locator('[data-test=till-confirm]').click();
+    await page.locator('[data-test=receipt]').waitFor();
+    await expect(page.locator('[data-test=receipt-payable]').textContent()).resolves.toContain('¥98.50');
+    await screenshot(page, 'till-receipt');
+
+    const rows = (await stack.dataSource.query(
+      `SELECT r.order_amount_fen, r.discount_fen, v.status FROM redemption r JOIN voucher v ON v.id = r.voucher_id
+        WHERE r.merchant_id = $1`,
+      [merchantId],
+    )) as { order_amount_fen: number; discount_fen: number; status: string }[];
+    expect(rows).toEqual([{ order_amount_fen: 12850, discount_fen: 3000, status: 'redeemed' }]);
+
+    // Today's redemptions and totals at the store.
+    await page.locator('[data-test=tab-today]').click();
+    await expect(page.locator('[data-test=total-redemptions]').textContent()).resolves.toBe('1');
+    await expect(page.locator('[data-test=total-net-order]').textContent()).resolves.toContain('¥128.50');
+    await screenshot(page, 'till-today');
+  });
+
+  it('finance: one reviewer starts settlement, a second approves, the payout file is exported', async () => {
+    const redeemedDay = suzhouInput(Date.now()).slice(0, 10);
+    // T+1: move the servers to the next day so the redemption's business day has ended.
+    stack.clock.shift(DAY);
+    const page = await newPage({ width: 1366, height: 900 });
+    await staffSignIn(page, '/console/', users.finance);
+    await page.waitForURL(/\/console\/settlement$/);
+    await page.locator('[data-test=run-from]').fill(redeemedDay);
+    await page.locator('[data-test=run-to]').fill(redeemedDay);
+    await page.locator('[data-test=start-run]').click();
+    const row = page.locator('[data-test=statements] tr', { hasText: names.merchant });
+    await row.waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('¥30.00');
+    // Four eyes: the one who started the run cannot approve it.
+    await expect(row.textContent()).resolves.toContain('需另一位财务审批');
+    await screenshot(page, 'console-settlement-started');
+
+    await page.locator('[data-test=sign-out]').click();
+    await staffSignIn(page, '/console/', users.finance2);
+    await page.waitForURL(/\/console\/settlement$/);
+    const pending = page.locator('[data-test=statements] tr', { hasText: names.merchant });
+    await pending.getByRole('button', { name: '批准' }).click();
+    await page.locator('.van-dialog__confirm').click();
+    await pending.waitFor({ state: 'detached' });
+    const [statement] = (await stack.dataSource.query(
+      `SELECT status, total_fen, started_by, reviewed_by FROM settlement_statement WHERE merchant_id = $1`,
+      [merchantId],
+    )) as { status: string; total_fen: number; started_by: number; reviewed_by: number }[];
+    expect(statement.status).toBe('approved');
+    expect(statement.total_fen).toBe(3000);
+    expect(statement.reviewed_by).not.toBe(statement.started_by);
+
+    await page.locator('[data-test=create-payout]').click();
+    await page.locator('.van-dialog__confirm').click();
+    const payout = page.locator('[data-test=payouts] tr', { hasText: '¥' }).first();
+    await payout.waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      payout.getByRole('button', { name: '下载 CSV' }).click(),
+    ]);
+    const file = await download.path();
+    const csv = readFileSync(file, 'utf8');
+    expect(csv).toContain(names.merchant);
+    expect(csv).toContain('30.00');
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      payout.getByRole('button', { name: '下载 Excel' }).click(),
+    ]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+    await screenshot(page, 'console-payouts');
   });
 });

@@ -76,7 +76,14 @@ interface CatalogueBatch {
     opensAt: string | null;
     roundEndsAt: string | null;
   };
-  rounds: { seq: number; opensAt: string; endsAt: string; quota: number; state: string; left: number | null }[];
+  rounds: {
+    seq: number;
+    opensAt: string;
+    endsAt: string;
+    quota: number;
+    state: string;
+    left: number | null;
+  }[];
   held: number | null;
 }
 
@@ -147,8 +154,15 @@ export async function claim(batchId: number): Promise<ClaimOutcome> {
       switch (e.code) {
         case 'CLAIM_LIMIT_REACHED':
           return { kind: 'limit' };
-        case 'CLAIM_ROUND_NOT_OPEN':
+        case 'CLAIM_ROUND_NOT_OPEN': {
+          // A tap a moment early (the page's clock estimate is off by a round trip): wait and retry.
+          const early = Date.parse(String(d.opensAt)) - Date.parse(String(d.serverTime));
+          if (early > 0 && early < 3000 && attempt < 4) {
+            await sleep(early + Math.random() * 300);
+            continue;
+          }
           return { kind: 'not_open', opensAt: (d.opensAt as string | null) ?? null };
+        }
         case 'CLAIM_ROUND_SOLD_OUT':
           return { kind: 'round_sold_out', nextRoundOpensAt: (d.nextRoundOpensAt as string | null) ?? null };
         case 'CLAIM_BATCH_SOLD_OUT':

@@ -2,7 +2,13 @@ import { normalizeCode, ruleSentence } from './till';
 
 const preview = {
   orderAmountFen: 8000,
-  batch: { id: 1, name: '满100减30', faceValueFen: 3000, thresholdFen: 10000, usageWindows: [{ start: '20:30', end: '02:00' }] },
+  batch: {
+    id: 1,
+    name: '满100减30',
+    faceValueFen: 3000,
+    thresholdFen: 10000,
+    usageWindows: [{ start: '20:30', end: '02:00' }],
+  },
 };
 
 describe('the till in words a cashier understands', () => {
