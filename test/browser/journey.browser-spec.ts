@@ -227,18 +227,13 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     const me = await f.citizen();
     const page = await newPage({ width: 375, height: 667 }, true);
     await page.goto(`${stack.baseUrl}/h5/`);
-    await page.evaluate(
-      ([token, id]) =>
-        localStorage.setItem(
-          'jinli.h5.session',
-          JSON.stringify({
-            token,
-            expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-            user: { id, phoneMasked: '139****0000', verified: false },
-          }),
-        ),
-      [me.token, me.id] as const,
-    );
+    // Signed in as that citizen (the sign-in form itself is the journey's business).
+    const saved = JSON.stringify({
+      token: me.token,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      user: { id: me.id, phoneMasked: '139****0000', verified: false },
+    });
+    await page.evaluate(`localStorage.setItem('jinli.h5.session', ${JSON.stringify(saved)})`);
     await page.reload();
     const state = (id: number) => page.locator(`[data-test=offer-${id}]`);
     await state(later.id).waitFor();
