@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
-import { CONSOLE_ROLES, session } from './state';
+import { CONSOLE_ROLES, homeFor, session } from './state';
 
 const ALL = CONSOLE_ROLES;
 const routes: RouteRecordRaw[] = [
@@ -60,12 +60,6 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/:rest(.*)*', redirect: '/' },
 ];
-
-export function homeFor(role: string | undefined): string {
-  if (role === 'finance') return '/settlement';
-  if (role === 'auditor') return '/reports';
-  return '/campaigns';
-}
 
 export const router = createRouter({ history: createWebHistory('/console/'), routes });
 
