@@ -392,4 +392,35 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
     await screenshot(page, 'console-payouts');
   });
+
+  it('auditor: the leverage report shows the redemption (and exports XLSX); the live board and the audit log', async () => {
+    const page = await newPage({ width: 1366, height: 900 });
+    await staffSignIn(page, '/console/', users.auditor);
+    await page.waitForURL(/\/console\/reports$/);
+    // Reports read aggregates fed from the outbox (processed every few seconds): ask until it is in.
+    const taicang = page.locator('[data-test=report-rows] tr', { hasText: '太仓市' });
+    for (let i = 0; i < 30 && !(await taicang.count()); i++) {
+      await page.waitForTimeout(1000);
+      await page.locator('[data-test=report-run]').click();
+    }
+    await expect(taicang.textContent()).resolves.toContain('¥128.50');
+    await expect(taicang.textContent()).resolves.toContain('¥30.00');
+    await expect(taicang.textContent()).resolves.toContain('4.3');
+    await screenshot(page, 'console-reports');
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-test=report-xlsx]').click(),
+    ]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+
+    await page.goto(`${stack.baseUrl}/console/board?batch=${batchId}`);
+    await expect(page.locator('[data-test=board-claimed]').textContent()).resolves.toBe('1');
+    await expect(page.locator('[data-test=board-left]').textContent()).resolves.toBe('99');
+    await screenshot(page, 'console-board');
+
+    await page.locator('[data-test=nav-audit]').click();
+    await page.locator('[data-test=audit-log] tbody tr').first().waitFor();
+    await expect(page.locator('[data-test=audit-log]').textContent()).resolves.toContain('settlement');
+    await screenshot(page, 'console-audit');
+  });
 });

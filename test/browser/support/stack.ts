@@ -6,8 +6,9 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { Clock, ConsoleSmsSender, JobRunner, loadConfig, RedisService } from '@jinli/platform';
+import { Clock, ConsoleSmsSender, JobQueue, JobRunner, loadConfig, RedisService } from '@jinli/platform';
 import { createApiApp } from '../../../apps/api/src/app.factory';
+import { ScheduleRegistrar, SCHEDULES } from '../../../apps/worker/src/schedule.registrar';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -73,6 +74,8 @@ export async function startStack(): Promise<Stack> {
     logger: false,
     abortOnError: false,
   });
+  // As in production: the schedules (outbox processing for the ledger and reports...) and the processors.
+  await worker.get(ScheduleRegistrar).registerAll();
   worker.get(JobRunner).start();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -81,6 +84,8 @@ export async function startStack(): Promise<Stack> {
     clock,
     dataSource: app.get(DataSource),
     async close() {
+      const jobs = worker.get(JobQueue);
+      for (const sc of SCHEDULES) await jobs.queue(sc.job.queue).removeJobScheduler(sc.id);
       await worker.close();
       await app.close();
     },
