@@ -65,7 +65,8 @@ export const router = createRouter({ history: createWebHistory('/console/'), rou
 
 router.beforeEach((to) => {
   if (to.meta.public) return true;
-  if (!session.signedIn) return { name: 'sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  // A deep link comes back after sign-in; the bare console goes to the role's home page.
+  if (!session.signedIn) return { name: 'sign-in', query: to.redirectedFrom ? {} : { next: to.fullPath } };
   const roles = to.meta.roles as string[] | undefined;
   if (roles && !roles.includes(session.state.user!.role)) return homeFor(session.state.user!.role);
   return true;
