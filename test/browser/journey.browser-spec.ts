@@ -285,6 +285,7 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await screenshot(page, 'h5-claimed');
     await page.locator('.van-dialog__confirm').click();
     await page.waitForURL(/\/h5\/vouchers\/\d+$/);
+    await page.locator('.van-overlay').waitFor({ state: 'hidden' });
     await page.locator('[data-test=voucher-qr]').waitFor();
     voucherDigits = (await page.locator('[data-test=voucher-digits]').getAttribute('data-digits'))!;
     expect(voucherDigits).toMatch(/^\d{18}$/);
