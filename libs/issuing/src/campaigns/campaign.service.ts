@@ -127,7 +127,8 @@ export class CampaignService {
       }
       if (patch.funders) {
         checkShares(patch.funders);
-        await this.assertFunders(m, patch.funders);
+        // A live campaign may only take on funders that are live themselves, as at publish.
+        await this.assertFunders(m, patch.funders, c.status !== 'draft');
       }
       if (patch.budgetFen !== undefined) {
         const used = await this.batchesFaceValue(m, id);
@@ -276,7 +277,11 @@ export class CampaignService {
     return c;
   }
 
-  private async assertFunders(m: EntityManager, shares: FunderShareInput[]): Promise<void> {
+  private async assertFunders(
+    m: EntityManager,
+    shares: FunderShareInput[],
+    requirePublished = false,
+  ): Promise<void> {
     const funders = await m.getRepository(FunderEntity).findBy({ id: In(shares.map((s) => s.funderId)) });
     const missing = shares.filter((s) => !funders.some((f) => f.id === s.funderId)).map((s) => s.funderId);
     if (missing.length)
@@ -288,6 +293,14 @@ export class CampaignService {
       throw new IssuingException(
         'FUNDER_NOT_ACTIVE',
         `Ended funder(s) cannot fund a campaign: ${ended.map((f) => f.name).join(', ')}`,
+      );
+    }
+    const notPublished = requirePublished ? funders.filter((f) => f.status !== 'published') : [];
+    if (notPublished.length) {
+      throw new IssuingException(
+        'FUNDER_NOT_ACTIVE',
+        `Publish the funders first: ${notPublished.map((f) => f.name).join(', ')}`,
+        { funderIds: notPublished.map((f) => f.id) },
       );
     }
   }
