@@ -54,6 +54,7 @@ export class ApiModule {
           useFactory: (redis: RedisService) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
             storage: new ThrottlerStorageRedisService(redis.client),
+            skipIf: () => !config.http.rateLimit,
           }),
         }),
         IssuingModule,
