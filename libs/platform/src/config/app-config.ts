@@ -193,7 +193,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const error of validateSync(env, { forbidUnknownValues: false })) {
     const got = defined[error.property];
     const shown = error.property.match(/SECRET|SALT|KEYS/) ? '(hidden)' : JSON.stringify(got);
-    problems.push(`${error.property} ${Object.values(error.constraints ?? {}).join('; ')} (got ${shown})`);
+    // A value of the wrong type gets only that complaint ("eighty" is not "greater than 65535").
+    const constraints = error.constraints ?? {};
+    const typeCheck = ['isInt', 'isBoolean', 'isString'].find((k) => k in constraints);
+    const messages = typeCheck ? [constraints[typeCheck]] : Object.values(constraints);
+    // class-validator's own messages start with the name; ours do not. Say it once.
+    const said = messages.map((m) =>
+      m.startsWith(`${error.property} `) ? m.slice(error.property.length + 1) : m,
+    );
+    problems.push(`${error.property} ${said.join('; ')} (got ${shown})`);
   }
   if (env.NODE_ENV === 'production') {
     for (const name of Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]) {
