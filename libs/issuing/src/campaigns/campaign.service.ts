@@ -227,12 +227,14 @@ export class CampaignService {
   }
 
   async list(status?: LifecycleStatus): Promise<CampaignView[]> {
-    return this.tx.run(async (m) => {
-      const rows = await m
-        .getRepository(CampaignEntity)
-        .find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' } });
-      return Promise.all(rows.map((c) => this.view(m, c.id)));
-    });
+    const m = this.tx.dataSource.manager;
+    const rows = await m
+      .getRepository(CampaignEntity)
+      .find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' } });
+    // One after another: queries on one connection must not overlap (pg refuses that from v9).
+    const views: CampaignView[] = [];
+    for (const c of rows) views.push(await this.view(m, c.id));
+    return views;
   }
 
   async get(id: number): Promise<CampaignView> {
