@@ -483,6 +483,22 @@ describe('issuing: funders and campaigns (real PostgreSQL)', () => {
       ).toEqual({});
     });
 
+    it('when a share is moved from a published campaign to another one', async () => {
+      const live = await f.campaign(); // 7000 / 3000
+      const draft = await f.campaign({ publish: false, shares: [10_000] });
+      const before = await shares(live.id);
+      const moved = live.funders[1].funderId;
+      expect(
+        await inSql([
+          [
+            `UPDATE campaign_funder SET campaign_id = $2 WHERE campaign_id = $1 AND funder_id = $3`,
+            [live.id, draft.id, moved],
+          ],
+        ]),
+      ).toEqual({ constraint: 'ck_campaign_shares_sum', code: '23514' });
+      expect(await shares(live.id)).toEqual(before);
+    });
+
     it('when a draft campaign with bad shares is published in SQL, but not while it stays a draft', async () => {
       const c = await f.campaign({ publish: false });
       const [first] = c.funders;
