@@ -424,4 +424,18 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await expect(page.locator('[data-test=audit-log]').textContent()).resolves.toContain('settlement');
     await screenshot(page, 'console-audit');
   });
+
+  it("owner: the merchant's page shows its stores and the approved settlement statement", async () => {
+    const page = await newPage({ width: 375, height: 667 }, true);
+    await staffSignIn(page, '/merchant/', users.owner);
+    await page.waitForURL(/\/merchant\/owner$/);
+    await page.locator('[data-test=per-store]').waitFor();
+    await expect(page.locator('[data-test=per-store]').textContent()).resolves.toContain('南门店');
+    await page.locator('[data-test=tab-statements]').click();
+    const statement = page.locator('[data-test^=statement-]').first();
+    await statement.waitFor();
+    await expect(statement.textContent()).resolves.toContain('¥30.00');
+    await expect(statement.textContent()).resolves.toContain('已批准');
+    await screenshot(page, 'merchant-owner-statements');
+  });
 });
