@@ -1,8 +1,22 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Vant's icon font is inlined (woff2 data URL) with a fallback on Alibaba's CDN, which browsers fetch
+ * anyway. The pages call nothing but their own server (and their CSP says so): drop the fallback.
+ */
+function vantIconFontInlineOnly(): Plugin {
+  return {
+    name: 'jinli:vant-icon-font-inline-only',
+    transform(code, id) {
+      if (!id.includes('/vant/') || !id.endsWith('.css') || !code.includes('at.alicdn.com')) return null;
+      return { code: code.replace(/,\s*url\(\/\/at\.alicdn\.com[^)]*\)\s*format\("woff"\)/g, ''), map: null };
+    },
+  };
+}
 
 /**
  * Three pages, one build: citizen H5 (/h5/), merchant till (/merchant/), console (/console/).
@@ -12,7 +26,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/',
-  plugins: [vue()],
+  plugins: [vue(), vantIconFontInlineOnly()],
   resolve: {
     alias: { '@jinli/contracts': here('../../libs/contracts/src/index.ts') },
   },

@@ -59,6 +59,11 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     watchErrors(page, errors);
+    // The pages talk to their own server only (no CDN, no analytics): anything else is a failure.
+    page.on('request', (r) => {
+      if (!/^(data|blob):/.test(r.url()) && !r.url().startsWith(stack.baseUrl))
+        errors.push(`external request ${r.url()}`);
+    });
     return page;
   }
 

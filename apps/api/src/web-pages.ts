@@ -3,6 +3,25 @@ import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
+/**
+ * The pages load only their own scripts and call only this API. Images may be data: URLs (the QR
+ * code is drawn on the phone); Vue and Vant set inline styles.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  // Vant's icon font is inlined as a data: URL (its CDN fallback stays blocked).
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "media-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
 /** The three pages of apps/web, each a single-page app under its own path. */
 export const WEB_PAGES = ['h5', 'merchant', 'console'] as const;
 
@@ -60,7 +79,10 @@ export async function registerWebPages(fastify: FastifyInstance, webDir: string)
       const rest = (request.params as { '*': string })['*'];
       // Only files that the build produced; anything else is a client-side route.
       const file = rest && files.has(rest) ? rest : 'index.html';
-      return reply.header('referrer-policy', 'same-origin').sendFile(file, dir);
+      return reply
+        .header('referrer-policy', 'same-origin')
+        .header('content-security-policy', PAGE_CSP)
+        .sendFile(file, dir);
     });
   }
 }
