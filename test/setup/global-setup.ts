@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { register } from 'tsconfig-paths';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { databaseName, databaseUrl } from './test-databases';
+import { databaseName, databaseUrl, redisUrl } from './test-databases';
 
 // globalSetup runs outside jest's module mapper: resolve @jinli/* through tsconfig paths.
 register({
@@ -23,6 +24,13 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
       const name = databaseName(`w${w}`);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      // Counters left in Redis by an earlier run would describe batches of the dropped database.
+      // Database 0 is never flushed (it is the default for development data).
+      if (new URL(redisUrl(w)).pathname !== '/0') {
+        const redis = new Redis(redisUrl(w), { maxRetriesPerRequest: 1 });
+        await redis.flushdb();
+        redis.disconnect();
+      }
     }
   } finally {
     await admin.destroy();

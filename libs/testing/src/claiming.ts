@@ -58,3 +58,40 @@ export class TestWorker {
     return this.app.close();
   }
 }
+
+/** Fires one claim per token at once and tallies the answers by code ('claimed' for 201). */
+export async function claimAll(
+  api: TestApi,
+  batchId: number,
+  tokens: string[],
+): Promise<{ counts: Record<string, number>; results: { status: number; body: any }[] }> {
+  const results = await Promise.all(
+    tokens.map((token) => api.request('POST', `/api/v1/claiming/batches/${batchId}/claim`, { token })),
+  );
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.status === 201 ? 'claimed' : String(r.body?.code ?? r.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return { counts, results };
+}
+
+/** Vouchers of a batch in PostgreSQL, and the batch's own counters. */
+export async function batchCounts(
+  api: TestApi,
+  batchId: number,
+): Promise<{ vouchers: number; issuedCount: number; returnedCount: number; maxPerCitizen: number }> {
+  const [row] = (await api.dataSource.query(
+    `SELECT (SELECT count(*)::int FROM voucher WHERE batch_id = $1) AS vouchers,
+            b.issued_count, b.returned_count,
+            COALESCE((SELECT max(n) FROM (SELECT count(*)::int AS n FROM voucher WHERE batch_id = $1 GROUP BY citizen_id) x), 0) AS max_per_citizen
+       FROM voucher_batch b WHERE b.id = $1`,
+    [batchId],
+  )) as { vouchers: number; issued_count: number; returned_count: number; max_per_citizen: number }[];
+  return {
+    vouchers: row.vouchers,
+    issuedCount: row.issued_count,
+    returnedCount: row.returned_count,
+    maxPerCitizen: row.max_per_citizen,
+  };
+}

@@ -32,7 +32,7 @@ const orNull = (v: number) => (v < 0 ? null : v);
 
 /** Parses the reserve script's answer (exported for the benchmark's raw Lua measurement). */
 export function parseReserve(r: Reply): ReserveResult {
-  switch (r[0]) {
+  switch (String(r[0])) {
     case 'NL':
       return { kind: 'not_loaded' };
     case 'RL':
@@ -162,7 +162,12 @@ export class ClaimGate {
   }
 
   refresh(batchId: number, rounds: number, fields: Record<string, string>): Promise<number> {
-    return this.client.jinliClaimRefresh(this.keys(batchId).meta, rounds, ...Object.entries(fields).flat());
+    return this.client.jinliClaimRefresh(
+      this.keys(batchId).meta,
+      rounds,
+      fields.born,
+      ...Object.entries(fields).flat(),
+    );
   }
 
   async isLoaded(batchId: number): Promise<boolean> {

@@ -2,7 +2,7 @@
  * The Lua scripts of the claim gate. Redis runs each atomically, so "round open, citizen under the
  * limit, quota left, reserve" is one decision no other claim can interleave with.
  *
- * Meta hash fields (see meta-builder.ts): loaded, ok ('1' claimable), why (reason when not), lim
+ * Meta hash fields (see gate-meta.ts): born (batch creation, ms), loaded, ok ('1' claimable), why (reason when not), lim
  * (per-citizen limit), roll ('1' rolls unclaimed quota over), quota, ret (returned by expired
  * vouchers), issued (reserved + issued, all rounds), n (rounds), hint (last open round), vu (fixed
  * validity end, ms, or ''), and per round j: id<j>, o<j> (opens, ms), e<j> (effective end, ms),
@@ -120,16 +120,18 @@ return added
 /**
  * Refresh the rules and rounds of a loaded batch from PostgreSQL, keeping its live counters
  * (issued, is<j>: they include reservations PostgreSQL does not have yet).
- * KEYS: meta. ARGV: rounds count, then field/value pairs. Answers -1 when not loaded.
+ * KEYS: meta. ARGV: rounds count, the batch's creation time, then field/value pairs.
+ * Answers -1 when not loaded or loaded for another batch of that id (rebuild instead).
  */
 export const REFRESH_LUA = `
 if redis.call('HEXISTS', KEYS[1], 'loaded') == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'born') ~= ARGV[2] then return -1 end
 local n = tonumber(ARGV[1])
 local old = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 for j = n + 1, old do
   redis.call('HDEL', KEYS[1], 'id' .. j, 'o' .. j, 'e' .. j, 'q' .. j, 'cap' .. j, 'cc' .. j, 'is' .. j)
 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 for j = 1, n do redis.call('HSETNX', KEYS[1], 'is' .. j, 0) end
 redis.call('HSET', KEYS[1], 'hint', 1)
 return 1

@@ -138,12 +138,13 @@ export class CounterLoader {
 
   private async readSource(m: EntityManager, batchId: number): Promise<BatchSource> {
     const [b] = (await m.query(
-      `SELECT b.id, b.status, b.per_citizen_limit, b.roll_over_unclaimed, b.quota, b.returned_count,
+      `SELECT b.id, b.created_at, b.status, b.per_citizen_limit, b.roll_over_unclaimed, b.quota, b.returned_count,
               b.issued_count, b.validity_kind, b.valid_until, c.status AS campaign_status, c.ends_at
          FROM voucher_batch b JOIN campaign c ON c.id = b.campaign_id WHERE b.id = $1`,
       [batchId],
     )) as {
       id: number;
+      created_at: Date;
       status: LifecycleStatus;
       per_citizen_limit: number;
       roll_over_unclaimed: boolean;
@@ -172,6 +173,7 @@ export class CounterLoader {
     }[];
     return {
       batchId,
+      createdAt: b.created_at,
       status: b.status,
       campaignStatus: b.campaign_status,
       campaignEndsAt: b.ends_at,

@@ -3,6 +3,8 @@ import { ClaimIneligibleReason, LifecycleStatus } from '@jinli/contracts';
 /** What the gate needs to know about a batch, read from PostgreSQL. */
 export interface BatchSource {
   batchId: number;
+  /** When the batch row was created: tells this batch from an older one with the same id (restored database). */
+  createdAt: Date;
   status: LifecycleStatus;
   campaignStatus: LifecycleStatus;
   campaignEndsAt: Date;
@@ -59,6 +61,7 @@ export function staticFields(src: BatchSource): Record<string, string> {
   const ends = effectiveEnds(rounds, src.campaignEndsAt);
   const reason = ineligibleReason(src.status, src.campaignStatus);
   const out: Record<string, string> = {
+    born: String(src.createdAt.getTime()),
     ok: reason ? '0' : '1',
     why: reason ?? '',
     lim: String(src.perCitizenLimit),
@@ -109,6 +112,8 @@ export function fullMeta(
 /** The gate's view of a batch, read back from Redis (for the catalogue and the live view). */
 export interface GateSnapshot {
   loaded: boolean;
+  /** Creation time (ms) of the batch these counters were loaded for. */
+  born: number;
   claimable: boolean;
   reason: string | null;
   perCitizenLimit: number;
@@ -147,6 +152,7 @@ export function parseMeta(h: Record<string, string>): GateSnapshot {
   }
   return {
     loaded: h.loaded !== undefined,
+    born: num('born'),
     claimable: h.ok === '1',
     reason: h.why ? h.why : null,
     perCitizenLimit: num('lim'),

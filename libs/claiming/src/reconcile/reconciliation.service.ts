@@ -127,12 +127,17 @@ export class ReconciliationService {
     if ((await this.gate.pendingCount(batchId)) > 0) return false;
     // PostgreSQL first, then Redis: a claim reserved in between shows up as pending below.
     const [b] = (await this.dataSource.query(
-      `SELECT issued_count, returned_count, quota FROM voucher_batch WHERE id = $1`,
+      `SELECT issued_count, returned_count, quota, created_at FROM voucher_batch WHERE id = $1`,
       [batchId],
-    )) as { issued_count: number; returned_count: number; quota: number }[];
+    )) as { issued_count: number; returned_count: number; quota: number; created_at: Date }[];
     const snap = await this.gate.snapshot(batchId);
     if (!b || !snap.loaded) return false;
     if ((await this.gate.pendingCount(batchId)) > 0) return false;
-    return snap.issued !== b.issued_count || snap.returned !== b.returned_count || snap.quota !== b.quota;
+    return (
+      snap.born !== b.created_at.getTime() ||
+      snap.issued !== b.issued_count ||
+      snap.returned !== b.returned_count ||
+      snap.quota !== b.quota
+    );
   }
 }
