@@ -13,7 +13,10 @@ describe('claiming routes', () => {
   afterAll(() => api.close());
 
   it('claims a voucher: 201 with the committed voucher, then the limit', async () => {
-    const batch = await f.batch({ quota: 10, rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }] });
+    const batch = await f.batch({
+      quota: 10,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }],
+    });
     const citizen = await f.citizen();
     const res = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
     expect(res.status).toBe(201);
@@ -39,7 +42,10 @@ describe('claiming routes', () => {
   });
 
   it('needs a citizen token, refuses staff tokens, bad ids and unknown batches', async () => {
-    const batch = await f.batch({ quota: 10, rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }] });
+    const batch = await f.batch({
+      quota: 10,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }],
+    });
     expect((await api.request('POST', claimUrl(batch.id))).body.code).toBe('UNAUTHENTICATED');
     expect((await api.request('POST', claimUrl(batch.id), { token: 'not-a-token' })).body.code).toBe(
       'AUTH_TOKEN_INVALID',
@@ -48,9 +54,9 @@ describe('claiming routes', () => {
     expect(staff.status).toBe(403);
     expect(staff.body.code).toBe('AUTH_ROLE_FORBIDDEN');
     const citizen = await f.citizen();
-    expect((await api.request('POST', '/api/v1/claiming/batches/abc/claim', { token: citizen.token })).status).toBe(
-      400,
-    );
+    expect(
+      (await api.request('POST', '/api/v1/claiming/batches/abc/claim', { token: citizen.token })).status,
+    ).toBe(400);
     const missing = await api.request('POST', claimUrl(999_999), { token: citizen.token });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('BATCH_NOT_FOUND');
@@ -74,7 +80,13 @@ describe('claiming routes', () => {
         last = await limited.request('POST', claimUrl(batch.id), { token: citizen.token });
         codes.push(last.status === 201 ? 'claimed' : last.body.code);
       }
-      expect(codes).toEqual(['claimed', 'CLAIM_LIMIT_REACHED', 'CLAIM_LIMIT_REACHED', 'RATE_LIMITED', 'RATE_LIMITED']);
+      expect(codes).toEqual([
+        'claimed',
+        'CLAIM_LIMIT_REACHED',
+        'CLAIM_LIMIT_REACHED',
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      ]);
       expect(last!.status).toBe(429);
       expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       // Three attempts counted so far for this address (the citizen limit stopped two first).
@@ -124,26 +136,39 @@ describe('claiming routes', () => {
       validity: { kind: 'relative', days: 7 },
       perCitizenLimit: 2,
       held: 1,
-      live: { phase: 'open', currentRound: 1, left: 1, batchLeft: 4, opensAt: new Date(now + HOUR).toISOString() },
+      live: {
+        phase: 'open',
+        currentRound: 1,
+        left: 1,
+        batchLeft: 4,
+        opensAt: new Date(now + HOUR).toISOString(),
+      },
       rounds: [
         { seq: 1, state: 'open', left: 1, quota: 2, endsAt: new Date(now + HOUR).toISOString() },
         { seq: 2, state: 'upcoming', left: null, quota: 3 },
       ],
     });
-    expect(anonymous.body.campaigns.find((x: { id: number }) => x.id === campaign.id).batches[0].held).toBeNull();
+    expect(
+      anonymous.body.campaigns.find((x: { id: number }) => x.id === campaign.id).batches[0].held,
+    ).toBeNull();
 
     const one = await api.request('GET', `/api/v1/claiming/batches/${batch.id}`, { token: citizen.token });
     expect(one.body.batch).toMatchObject({ id: batch.id, held: 1, live: { phase: 'open' } });
   });
 
   it('gives operators a live view from the counters, and reconciliation on demand', async () => {
-    const batch = await f.batch({ quota: 3, rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 3 }] });
+    const batch = await f.batch({
+      quota: 3,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 3 }],
+    });
     for (let i = 0; i < 3; i++) {
       const c = await f.citizen();
       await api.request('POST', claimUrl(batch.id), { token: c.token });
     }
     api.clock.advance(1000);
-    const live = await api.request('GET', `/api/v1/claiming/batches/${batch.id}/live`, { token: f.operatorToken });
+    const live = await api.request('GET', `/api/v1/claiming/batches/${batch.id}/live`, {
+      token: f.operatorToken,
+    });
     expect(live.status).toBe(200);
     expect(live.body).toMatchObject({
       batchId: batch.id,
@@ -159,7 +184,8 @@ describe('claiming routes', () => {
 
     const citizen = await f.citizen();
     expect(
-      (await api.request('GET', `/api/v1/claiming/batches/${batch.id}/live`, { token: citizen.token })).status,
+      (await api.request('GET', `/api/v1/claiming/batches/${batch.id}/live`, { token: citizen.token }))
+        .status,
     ).toBe(403);
 
     const rec = await api.request('POST', '/api/v1/claiming/reconcile', {
@@ -183,9 +209,9 @@ describe('claiming routes', () => {
   it('says hello, and keeps the benchmark-only naive route unmounted by default', async () => {
     expect((await api.request('GET', '/api/v1/claiming/hello')).body).toEqual({ hello: 'jinli' });
     const citizen = f.token({ id: 1, role: Role.Citizen });
-    expect((await api.request('POST', '/api/v1/claiming/bench/batches/1/naive-claim', { token: citizen })).status).toBe(
-      404,
-    );
+    expect(
+      (await api.request('POST', '/api/v1/claiming/bench/batches/1/naive-claim', { token: citizen })).status,
+    ).toBe(404);
     const doc = await api.request('GET', '/docs-json');
     const paths = Object.keys(doc.body.paths);
     expect(paths).toEqual(

@@ -16,7 +16,9 @@ describe('npm run audit', () => {
   const audit = () =>
     runAudit({ dataSource: api.dataSource, redis: api.redis.client, keyPrefix: api.config.redis.keyPrefix });
   const about = (batchId: number, report: Awaited<ReturnType<typeof audit>>) =>
-    report.violations.filter((v) => v.subject === `batch ${batchId}` || v.subject.startsWith(`batch ${batchId} `));
+    report.violations.filter(
+      (v) => v.subject === `batch ${batchId}` || v.subject.startsWith(`batch ${batchId} `),
+    );
 
   async function soldBatch() {
     const batch = await f.batch({
@@ -25,7 +27,11 @@ describe('npm run audit', () => {
       rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }],
     });
     const citizens = await bulkCitizens(api, 8);
-    await claimAll(api, batch.id, [...citizens, ...citizens].map((c) => c.token));
+    await claimAll(
+      api,
+      batch.id,
+      [...citizens, ...citizens].map((c) => c.token),
+    );
     return batch;
   }
 
@@ -39,7 +45,9 @@ describe('npm run audit', () => {
 
   it('reports a batch counter that disagrees with its vouchers, and Redis disagreeing with PostgreSQL', async () => {
     const batch = await soldBatch();
-    await api.dataSource.query('UPDATE voucher_batch SET issued_count = issued_count - 1 WHERE id = $1', [batch.id]);
+    await api.dataSource.query('UPDATE voucher_batch SET issued_count = issued_count - 1 WHERE id = $1', [
+      batch.id,
+    ]);
     await api.redis.client.hincrby(claimKeys(api.config.redis.keyPrefix, batch.id).meta, 'is1', 3);
     try {
       const report = await audit();
@@ -48,7 +56,9 @@ describe('npm run audit', () => {
       expect(found.map((v) => v.check)).toEqual(
         expect.arrayContaining(['claiming.batch_counts_match_vouchers', 'claiming.redis_counters']),
       );
-      expect(found.find((v) => v.check === 'claiming.redis_counters' && /round 1/.test(v.message))).toBeDefined();
+      expect(
+        found.find((v) => v.check === 'claiming.redis_counters' && /round 1/.test(v.message)),
+      ).toBeDefined();
     } finally {
       await api.dataSource.query('UPDATE voucher_batch SET issued_count = issued_count + 1 WHERE id = $1', [
         batch.id,

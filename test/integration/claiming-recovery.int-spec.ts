@@ -27,15 +27,31 @@ describe('claiming when something breaks', () => {
   it('after FLUSHDB of its Redis database, rebuilds the counters from PostgreSQL and goes on without overselling', async () => {
     const batch = await f.batch(oneRound(100));
     const early = await bulkCitizens(api, 60);
-    expect((await claimAll(api, batch.id, early.map((c) => c.token))).counts).toEqual({ claimed: 60 });
+    expect(
+      (
+        await claimAll(
+          api,
+          batch.id,
+          early.map((c) => c.token),
+        )
+      ).counts,
+    ).toEqual({ claimed: 60 });
 
     await api.redis.client.flushdb();
 
     const late = await bulkCitizens(api, 100);
     // The first 60 again (each already holds one) and 100 newcomers, all at once.
-    const { counts } = await claimAll(api, batch.id, [...early, ...late].map((c) => c.token));
+    const { counts } = await claimAll(
+      api,
+      batch.id,
+      [...early, ...late].map((c) => c.token),
+    );
     expect(counts).toEqual({ claimed: 40, CLAIM_LIMIT_REACHED: 60, CLAIM_BATCH_SOLD_OUT: 60 });
-    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 100, issuedCount: 100, maxPerCitizen: 1 });
+    expect(await batchCounts(api, batch.id)).toMatchObject({
+      vouchers: 100,
+      issuedCount: 100,
+      maxPerCitizen: 1,
+    });
     expect((await gate.snapshot(batch.id)).issued).toBe(100);
   });
 
@@ -122,7 +138,11 @@ describe('claiming when something breaks', () => {
     const a = await f.batch(oneRound(5));
     const b = await f.batch(oneRound(5));
     const citizens = await bulkCitizens(api, 3);
-    await claimAll(api, a.id, citizens.map((c) => c.token));
+    await claimAll(
+      api,
+      a.id,
+      citizens.map((c) => c.token),
+    );
     await api.redis.client.flushdb();
 
     await worker.run(ReconcileClaimsJob, {});
@@ -138,7 +158,15 @@ describe('claiming when something breaks', () => {
   it('even when Redis is wrong, PostgreSQL refuses the oversell', async () => {
     const batch = await f.batch(oneRound(20));
     const first = await bulkCitizens(api, 20);
-    expect((await claimAll(api, batch.id, first.map((c) => c.token))).counts).toEqual({ claimed: 20 });
+    expect(
+      (
+        await claimAll(
+          api,
+          batch.id,
+          first.map((c) => c.token),
+        )
+      ).counts,
+    ).toEqual({ claimed: 20 });
     // Corrupt the gate: it now believes 10 vouchers are left.
     const k = claimKeys(api.config.redis.keyPrefix, batch.id);
     await api.redis.client.hincrby(k.meta, 'issued', -10);

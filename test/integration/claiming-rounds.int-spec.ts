@@ -47,7 +47,15 @@ describe('claim rounds', () => {
       ],
     });
     const first = await bulkCitizens(api, 3);
-    expect((await claimAll(api, batch.id, first.map((c) => c.token))).counts).toEqual({ claimed: 3 });
+    expect(
+      (
+        await claimAll(
+          api,
+          batch.id,
+          first.map((c) => c.token),
+        )
+      ).counts,
+    ).toEqual({ claimed: 3 });
 
     api.clock.set(now + HOUR);
     const second = await bulkCitizens(api, 9);
@@ -147,7 +155,10 @@ describe('claim rounds', () => {
   });
 
   it('stops claims as soon as the operator pauses the batch, and resumes them', async () => {
-    const batch = await f.batch({ quota: 5, rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }] });
+    const batch = await f.batch({
+      quota: 5,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+    });
     const [a, b] = await bulkCitizens(api, 2);
     expect((await api.request('POST', claimUrl(batch.id), { token: a.token })).status).toBe(201);
 

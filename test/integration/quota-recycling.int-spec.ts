@@ -29,7 +29,11 @@ describe('quota recycling', () => {
       ],
     });
     const first = await bulkCitizens(api, 3);
-    await claimAll(api, batch.id, first.map((c) => c.token));
+    await claimAll(
+      api,
+      batch.id,
+      first.map((c) => c.token),
+    );
     await expire(batch.id, 2);
 
     const report = await api.get(QuotaRecyclingService).recycleExpired({ batchIds: [batch.id] });
@@ -74,8 +78,16 @@ describe('quota recycling', () => {
     });
     const keeping = await f.batch({ quota: 4, rounds: [{ opensAt: new Date(now - HOUR), quota: 4 }] });
     const citizens = await bulkCitizens(api, 2);
-    await claimAll(api, recycling.id, citizens.map((c) => c.token));
-    await claimAll(api, keeping.id, citizens.map((c) => c.token));
+    await claimAll(
+      api,
+      recycling.id,
+      citizens.map((c) => c.token),
+    );
+    await claimAll(
+      api,
+      keeping.id,
+      citizens.map((c) => c.token),
+    );
     await expire(recycling.id, 1);
     await expire(keeping.id, 1);
 

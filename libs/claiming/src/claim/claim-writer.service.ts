@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, APP_CONFIG, counter, pgErrorOf } from '@jinli/platform';
+import { Histogram } from 'prom-client';
+import { AppConfig, APP_CONFIG, counter, metricsRegistry, pgErrorOf } from '@jinli/platform';
 import { ClaimingException } from '../claiming.exception';
 import { ClaimGate } from '../gate/claim-gate.service';
 import { pendingMember } from '../gate/claim-keys';
@@ -38,8 +39,29 @@ const INSERT_SQL = `
   SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::smallint[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
   RETURNING id, batch_id, citizen_id, slot`;
 
+export function histogram(name: string, help: string, buckets: number[]): Histogram<string> {
+  const existing = metricsRegistry.getSingleMetric(name);
+  if (existing) return existing as Histogram<string>;
+  return new Histogram({ name, help, buckets, registers: [metricsRegistry] });
+}
+
 const rowsWritten = counter('jinli_claim_rows_written_total', 'Voucher rows written by the claim writer');
 const inserts = counter('jinli_claim_inserts_total', 'Multi-row voucher inserts', ['outcome']);
+const insertRows = histogram(
+  'jinli_claim_insert_rows',
+  'Rows per multi-row voucher insert',
+  [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+);
+const insertSeconds = histogram(
+  'jinli_claim_insert_seconds',
+  'Duration of one multi-row voucher insert',
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+);
+const queueSeconds = histogram(
+  'jinli_claim_queue_seconds',
+  'Time a reserved claim waited for its insert',
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+);
 
 /**
  * Durable before acknowledged. Reserved claims are collected for a few milliseconds (or until
@@ -120,6 +142,8 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       } else live.push(q);
     }
     if (live.length === 0) return;
+    for (const q of live) queueSeconds.observe((now - q.enqueuedAt) / 1000);
+    insertRows.observe(live.length);
     live.sort(
       (a, b) =>
         a.draft.batchId - b.draft.batchId ||
@@ -127,7 +151,9 @@ export class ClaimWriter implements BeforeApplicationShutdown {
         a.draft.slot - b.draft.slot,
     );
     try {
+      const started = performance.now();
       const written = await this.insertWithRetry(live.map((q) => q.draft));
+      insertSeconds.observe((performance.now() - started) / 1000);
       inserts.inc({ outcome: 'ok' });
       this.settle(live, written);
     } catch (e) {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ClaimIneligibleReason, Role } from '@jinli/contracts';
@@ -14,7 +15,7 @@ import { ClaimGate, ReserveResult } from '../gate/claim-gate.service';
 import { CounterLoader } from '../gate/counter-loader.service';
 import { SoldOutBoard, soldOutAnswer } from '../sold-out/sold-out-board.service';
 import { BatchRulesCache } from './batch-rules.cache';
-import { ClaimWriter, WrittenVoucher } from './claim-writer.service';
+import { ClaimWriter, histogram, WrittenVoucher } from './claim-writer.service';
 import { voucherValidity } from './voucher-validity';
 
 /** The 201 answer: the voucher, committed in PostgreSQL. */
@@ -31,6 +32,16 @@ export interface ClaimedVoucher {
 }
 
 const outcomes = counter('jinli_claims_total', 'Claim answers by outcome', ['outcome']);
+const reserveSeconds = histogram(
+  'jinli_claim_reserve_seconds',
+  'Duration of the gate script call',
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+);
+const claimSeconds = histogram(
+  'jinli_claim_accepted_seconds',
+  'Duration of an accepted claim, token to commit',
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+);
 const VERIFIED_CACHE_MAX = 200_000;
 
 /**
@@ -83,6 +94,7 @@ export class ClaimService {
   }
 
   private async claimOnce(batchId: number, citizenId: number, ip: string): Promise<ClaimedVoucher> {
+    const started = performance.now();
     const rules = await this.rules.get(batchId);
     if (rules.requiresVerified && !(await this.isVerified(citizenId))) {
       throw new ClaimingException('CLAIM_NOT_ELIGIBLE', 'This batch is for real-name verified residents', {
@@ -115,6 +127,7 @@ export class ClaimService {
       await this.releaseAfterFailure(batchId, citizenId, r.slot, r.round);
       throw this.writeFailure(batchId, e);
     }
+    claimSeconds.observe((performance.now() - started) / 1000);
     return {
       id: written.id,
       batchId,
@@ -130,7 +143,9 @@ export class ClaimService {
 
   private async reserve(batchId: number, citizenId: number, ip: string, now: number): Promise<ReserveResult> {
     for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now();
       const r = await this.gate.reserve(batchId, citizenId, ip, now);
+      reserveSeconds.observe((performance.now() - started) / 1000);
       if (r.kind !== 'not_loaded') return r;
       await this.loader.ensureLoaded(batchId);
     }

@@ -104,20 +104,23 @@ export function reserveCall(
   ip: string,
   nowMs: number,
   limits: RateLimits,
+  roundHint = 1,
 ): Promise<Reply> {
   const window = Math.floor(nowMs / limits.windowMs);
   return client.jinliClaimReserve(
     keys.meta,
     keys.slots,
     keys.pending,
-    keys.rateCitizen(citizenId, window),
-    keys.rateIp(ip, window),
+    keys.rateCitizens(window),
+    keys.rateIps(window),
     keys.perSecond(Math.floor(nowMs / 1000)),
     nowMs,
     citizenId,
-    limits.windowMs,
+    ip,
     limits.perCitizen,
     limits.perIp,
+    (window + 1) * limits.windowMs,
+    roundHint,
   );
 }
 
@@ -126,6 +129,8 @@ export function reserveCall(
 export class ClaimGate {
   readonly client: Redis & GateCommands;
   readonly limits: RateLimits;
+  /** Last open round seen per batch: the script's first read then fetches the right round. */
+  private readonly roundHints = new Map<number, number>();
 
   constructor(
     private readonly redis: RedisService,

@@ -12,8 +12,10 @@ export interface ClaimKeys {
   pending: string;
   /** Short lock held while counters are (re)built from PostgreSQL. */
   lock: string;
-  rateCitizen(citizenId: number, window: number): string;
-  rateIp(ip: string, window: number): string;
+  /** Hash per rate-limit window: citizen id -> attempts. */
+  rateCitizens(window: number): string;
+  /** Hash per rate-limit window: address -> attempts. */
+  rateIps(window: number): string;
   /** Accepted claims in one second (for the operators' live view). */
   perSecond(epochSecond: number): string;
 }
@@ -29,8 +31,8 @@ export function claimKeys(prefix: string, batchId: number): ClaimKeys {
     slots: `${base}:slots`,
     pending: `${base}:pending`,
     lock: `${base}:lock`,
-    rateCitizen: (citizenId, window) => `${base}:rl:c:${citizenId}:${window}`,
-    rateIp: (ip, window) => `${base}:rl:ip:${ip}:${window}`,
+    rateCitizens: (window) => `${base}:rl:c:${window}`,
+    rateIps: (window) => `${base}:rl:ip:${window}`,
     perSecond: (s) => `${base}:cps:${s}`,
   };
 }

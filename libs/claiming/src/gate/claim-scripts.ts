@@ -4,14 +4,16 @@
  *
  * Meta hash fields (see gate-meta.ts): born (batch creation, ms), loaded, ok ('1' claimable), why (reason when not), lim
  * (per-citizen limit), roll ('1' rolls unclaimed quota over), quota, ret (returned by expired
- * vouchers), issued (reserved + issued, all rounds), n (rounds), hint (last open round), vu (fixed
+ * vouchers), issued (reserved + issued, all rounds), n (rounds), vu (fixed
  * validity end, ms, or ''), and per round j: id<j>, o<j> (opens, ms), e<j> (effective end, ms),
  * q<j> (quota), cap<j> (quota + carried in - carried out), cc<j> (sum of cap up to j), is<j> (issued).
  */
 
 /**
- * Reserve. KEYS: meta, slots, pending, rate(citizen), rate(ip), per-second bucket.
- * ARGV: now ms, citizen id, rate window ms, max per citizen, max per ip.
+ * Reserve. KEYS: meta, slots, pending, rate window hash (citizens), rate window hash (addresses),
+ * per-second bucket.
+ * ARGV: now ms, citizen id, ip, max per citizen, max per ip, window end ms, round hint (the caller's
+ * guess of the open round: its fields come with the first read, so the usual claim reads meta once).
  * Answers: {'NL'} not loaded | {'RL', retryMs} | {'NE', reason} | {'NO', opensAt or -1}
  *   | {'BSO'} | {'RSO', seq, roundEnd, nextOpens or -1} | {'LIM', limit}
  *   | {'OK', slot, seq, roundId, roundLeftAfter, batchLeftAfter, borrowed, roundEnd, nextOpens or -1}
@@ -19,48 +21,50 @@
 export const RESERVE_LUA = `
 local meta = KEYS[1]
 local now = tonumber(ARGV[1])
-local f = redis.call('HMGET', meta, 'loaded', 'ok', 'why', 'lim', 'roll', 'quota', 'ret', 'issued', 'n', 'hint', 'vu')
+local k = tonumber(ARGV[7])
+local f = redis.call('HMGET', meta, 'loaded', 'ok', 'why', 'lim', 'roll', 'quota', 'ret', 'issued', 'n', 'vu',
+  'o' .. k, 'e' .. k, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
 if not f[1] then return {'NL'} end
-local window = tonumber(ARGV[3])
-local c = redis.call('INCR', KEYS[4])
-if c == 1 then redis.call('PEXPIRE', KEYS[4], window) end
-if c > tonumber(ARGV[4]) then return {'RL', redis.call('PTTL', KEYS[4])} end
-c = redis.call('INCR', KEYS[5])
-if c == 1 then redis.call('PEXPIRE', KEYS[5], window) end
-if c > tonumber(ARGV[5]) then return {'RL', redis.call('PTTL', KEYS[5])} end
+if redis.call('HINCRBY', KEYS[4], ARGV[2], 1) > tonumber(ARGV[4]) then return {'RL', tonumber(ARGV[6]) - now} end
+local byIp = redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
+if byIp == 1 then
+  -- A new address in this window (at least once per window): make sure both windows expire.
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[6]) - now + 1000)
+  redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[6]) - now + 1000)
+end
+if byIp > tonumber(ARGV[5]) then return {'RL', tonumber(ARGV[6]) - now} end
 if f[2] ~= '1' then return {'NE', f[3] or ''} end
-if f[11] and f[11] ~= '' and now >= tonumber(f[11]) then return {'NE', 'validity_over'} end
+if f[10] and f[10] ~= '' and now >= tonumber(f[10]) then return {'NE', 'validity_over'} end
 local quota, ret, issued = tonumber(f[6]), tonumber(f[7]), tonumber(f[8])
 local n = tonumber(f[9])
 if n < 1 then return {'NO', -1} end
-local k = tonumber(f[10]) or 1
-if k < 1 or k > n then k = 1 end
-local r = redis.call('HMGET', meta, 'o' .. k, 'e' .. k)
-if now < tonumber(r[1]) and k > 1 then
+local o, e = tonumber(f[11]), tonumber(f[12])
+local rr = {f[13], f[14], f[15], f[16], f[17]}
+if not o or now < o or now >= e then
+  -- The hint was wrong: find the open round from the first.
   k = 1
-  r = redis.call('HMGET', meta, 'o1', 'e1')
-end
-while true do
-  if now < tonumber(r[1]) then return {'NO', tonumber(r[1])} end
-  if now < tonumber(r[2]) then break end
-  if k == n then
-    if quota + ret - issued <= 0 then return {'BSO'} end
-    return {'NE', 'rounds_over'}
+  while true do
+    local r = redis.call('HMGET', meta, 'o' .. k, 'e' .. k)
+    o, e = tonumber(r[1]), tonumber(r[2])
+    if now < o then return {'NO', o} end
+    if now < e then break end
+    if k == n then
+      if quota + ret - issued <= 0 then return {'BSO'} end
+      return {'NE', 'rounds_over'}
+    end
+    k = k + 1
   end
-  k = k + 1
-  r = redis.call('HMGET', meta, 'o' .. k, 'e' .. k)
+  rr = redis.call('HMGET', meta, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
 end
-if tostring(k) ~= f[10] then redis.call('HSET', meta, 'hint', k) end
 local batchLeft = quota + ret - issued
 if batchLeft <= 0 then return {'BSO'} end
-local rr = redis.call('HMGET', meta, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
 local cap, cc, is = tonumber(rr[1]), tonumber(rr[2]), tonumber(rr[3])
 local nextOpens = -1
 if rr[5] then nextOpens = tonumber(rr[5]) end
 local left
 if f[5] == '1' then left = cc - issued else left = cap - is end
 if left > batchLeft then left = batchLeft end
-if left <= 0 then return {'RSO', k, tonumber(r[2]), nextOpens} end
+if left <= 0 then return {'RSO', k, e, nextOpens} end
 local lim = tonumber(f[4])
 local cid = ARGV[2]
 local slot = 0
@@ -78,7 +82,7 @@ redis.call('ZADD', KEYS[3], now, cid .. ':' .. slot .. ':' .. k)
 if redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 300) end
 local borrowed = 0
 if is + 1 > cap then borrowed = 1 end
-return {'OK', slot, k, tonumber(rr[4]), left - 1, batchLeft - 1, borrowed, tonumber(r[2]), nextOpens}
+return {'OK', slot, k, tonumber(rr[4]), left - 1, batchLeft - 1, borrowed, e, nextOpens}
 `;
 
 /**
@@ -133,7 +137,6 @@ for j = n + 1, old do
 end
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 for j = 1, n do redis.call('HSETNX', KEYS[1], 'is' .. j, 0) end
-redis.call('HSET', KEYS[1], 'hint', 1)
 return 1
 `;
 

@@ -18,8 +18,26 @@ function source(overrides: Partial<BatchSource> = {}): BatchSource {
     validityKind: 'relative',
     validUntil: null,
     rounds: [
-      { id: 11, seq: 1, opensAt: new Date(t0), closesAt: null, quota: 4, carriedIn: 0, carriedOut: 0, issuedCount: 3 },
-      { id: 12, seq: 2, opensAt: new Date(t0 + 24 * H), closesAt: null, quota: 6, carriedIn: 0, carriedOut: 0, issuedCount: 0 },
+      {
+        id: 11,
+        seq: 1,
+        opensAt: new Date(t0),
+        closesAt: null,
+        quota: 4,
+        carriedIn: 0,
+        carriedOut: 0,
+        issuedCount: 3,
+      },
+      {
+        id: 12,
+        seq: 2,
+        opensAt: new Date(t0 + 24 * H),
+        closesAt: null,
+        quota: 6,
+        carriedIn: 0,
+        carriedOut: 0,
+        issuedCount: 0,
+      },
     ],
     ...overrides,
   };
@@ -28,7 +46,13 @@ function source(overrides: Partial<BatchSource> = {}): BatchSource {
 describe('gate meta', () => {
   it('ends a round when the next opens, the last one at the campaign end', () => {
     const sut = staticFields(source());
-    expect(sut).toMatchObject({ n: '2', e1: String(t0 + 24 * H), e2: String(t0 + 100 * H), cc1: '4', cc2: '10' });
+    expect(sut).toMatchObject({
+      n: '2',
+      e1: String(t0 + 24 * H),
+      e2: String(t0 + 100 * H),
+      cc1: '4',
+      cc2: '10',
+    });
   });
 
   it('counts reservations without a row on top of PostgreSQL', () => {

@@ -104,7 +104,6 @@ export function fullMeta(
     out[`is${i + 1}`] = String(r.issuedCount + more);
   });
   out.issued = String(src.issuedCount + extra);
-  out.hint = '1';
   out.loaded = loadedAt;
   return out;
 }
