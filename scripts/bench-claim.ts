@@ -172,15 +172,25 @@ async function main(): Promise<void> {
     await waitForHealth(base, api);
     log(`API (production build) up on ${base}, log in ${logFile}`);
 
-    // Warm-up (JIT) on the hello route, then (b) hello ---------------------------------------
+    // Warm-up (JIT) on the hello route, then (b) hello; measured again after the burst, best kept
+    // (a busy neighbour only ever lowers a figure, and hello is the yardstick of the ratio).
     await autocannon({ url: `${base}/api/v1/claiming/hello`, connections: opt.connections, duration: 1 });
-    const hello = await autocannon({
-      url: `${base}/api/v1/claiming/hello`,
-      connections: opt.connections,
-      duration: opt.helloSeconds,
-    });
-    const helloPerS = hello.requests.total / (hello.duration || opt.helloSeconds);
-    log(`hello: ${Math.round(helloPerS)} req/s, p50 ${hello.latency.p50} ms, p99 ${hello.latency.p99} ms`);
+    const helloRun = async () => {
+      const r = await autocannon({
+        url: `${base}/api/v1/claiming/hello`,
+        connections: opt.connections,
+        duration: opt.helloSeconds,
+      });
+      return {
+        perS: r.requests.total / (r.duration || opt.helloSeconds),
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+      };
+    };
+    const hello1 = await helloRun();
+    log(`hello: ${Math.round(hello1.perS)} req/s, p50 ${hello1.p50} ms, p99 ${hello1.p99} ms`);
+    // Citizens open the page before the round: the catalogue loads the batch's counters.
+    await fetch(`${base}/api/v1/claiming/campaigns`);
 
     // The burst --------------------------------------------------------------------------------
     const burst = await claimRun(
@@ -201,6 +211,24 @@ async function main(): Promise<void> {
       `  answers: ${JSON.stringify(burst.byStatus)}; sold-out answers after the sell-out: ${Math.round(soldOutTail)} /s`,
     );
     log(`  writer: ${await writerStats(base)}`);
+
+    // Sold-out answers in steady state, same client and duration as hello.
+    const soldOut = await claimRun(
+      base,
+      `/api/v1/claiming/batches/${seeded.batchId}/claim`,
+      tokens.slice(0, opt.claims),
+      opt.connections,
+      opt.helloSeconds,
+    );
+    const soldOutPerS = soldOut.total / ((soldOut.endedAt - soldOut.startedAt) / 1000);
+    log(
+      `sold-out answers (steady, ${opt.helloSeconds} s): ${Math.round(soldOutPerS)} req/s, p50 ${soldOut.p50} ms, p99 ${soldOut.p99} ms; answers ${JSON.stringify(soldOut.byStatus)}`,
+    );
+    const hello2 = await helloRun();
+    const helloPerS = Math.max(hello1.perS, hello2.perS);
+    log(
+      `hello again: ${Math.round(hello2.perS)} req/s, p50 ${hello2.p50} ms, p99 ${hello2.p99} ms (best ${Math.round(helloPerS)} kept)`,
+    );
 
     // (c) the naive claim -------------------------------------------------------------------------
     await sleep(500);
@@ -251,13 +279,14 @@ async function main(): Promise<void> {
       undersold,
       limit_breaches: v.breaches,
       errors: burst.errors + (burst.byStatus['5xx'] ?? 0),
-      soldout_per_s: Math.round(soldOutTail),
+      soldout_per_s: Math.round(soldOutPerS),
+      soldout_tail_per_s: Math.round(soldOutTail),
       redis_lua_per_s: Math.round(luaPerS),
       hello_per_s: Math.round(helloPerS),
       naive_accepted_per_s: Math.round(naivePerS),
       ratio_vs_redis: round2(acceptedPerS / luaPerS),
       ratio_vs_naive: round2(acceptedPerS / naivePerS),
-      soldout_vs_hello: round2(soldOutTail / helloPerS),
+      soldout_vs_hello: round2(soldOutPerS / helloPerS),
       audit_ok: audit.ok,
     };
     log(
@@ -317,11 +346,17 @@ async function seed(ds: ReturnType<typeof createDataSource>, opt: Options) {
       campaign.id,
       funder.id,
     ]);
-    const batch = async (name: string, quota: number) => {
+    // The naive baseline writes past the gate: its batch sits in a campaign the catalogue does not
+    // list, so the gate never loads it (and the audit does not compare it with Redis).
+    const [hidden] = await m.query(
+      `INSERT INTO campaign (name, starts_at, ends_at, budget_fen, status) VALUES ('bench naive campaign', $1, $2, 100000000000, 'draft') RETURNING id`,
+      [new Date(now - 86_400_000), new Date(now + 30 * 86_400_000)],
+    );
+    const batch = async (name: string, quota: number, campaignId = campaign.id) => {
       const [b] = await m.query(
         `INSERT INTO voucher_batch (campaign_id, name, face_value_fen, threshold_fen, validity_kind, valid_days, quota, status, published_at)
          VALUES ($1, $2, 3000, 10000, 'relative', 7, $3, 'published', now()) RETURNING id`,
-        [campaign.id, name, quota],
+        [campaignId, name, quota],
       );
       await m.query(`INSERT INTO claim_round (batch_id, seq, opens_at, quota) VALUES ($1, 1, $2, $3)`, [
         b.id,
@@ -331,7 +366,7 @@ async function seed(ds: ReturnType<typeof createDataSource>, opt: Options) {
       return b.id as number;
     };
     const batchId = await batch('bench 满100减30', opt.quota);
-    const naiveBatchId = await batch('bench naive', opt.naiveQuota);
+    const naiveBatchId = await batch('bench naive', opt.naiveQuota, hidden.id);
     const n = opt.claims + opt.naiveClaims;
     const rows = (await m.query(
       `INSERT INTO citizen (phone) SELECT '13' || lpad(g::text, 9, '0') FROM generate_series(1, $1) g RETURNING id`,
@@ -432,12 +467,16 @@ interface RunResult {
   p99: number;
 }
 
-/** One POST per token over `connections` connections; records when each claim was accepted. */
+/**
+ * One POST per token over `connections` connections (or, with `durationS`, as many as fit in that
+ * time, tokens in turn); records when each claim was accepted.
+ */
 async function claimRun(
   base: string,
   path: string,
   tokens: string[],
   connections: number,
+  durationS?: number,
 ): Promise<RunResult> {
   let i = 0;
   const byStatus: Record<string, number> = {};
@@ -449,7 +488,7 @@ async function claimRun(
   const instance = autocannon({
     url: base,
     connections: Math.min(connections, tokens.length),
-    amount: tokens.length,
+    ...(durationS ? { duration: durationS } : { amount: tokens.length }),
     timeout: 30,
     requests: [
       {

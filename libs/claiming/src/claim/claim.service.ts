@@ -108,6 +108,9 @@ export class ClaimService {
     if (r.roundLeftAfter <= 0) {
       // This claim took the last voucher: every process can answer sold out from now on.
       this.board.mark(batchId, this.flagFor(r.batchLeftAfter <= 0, r));
+    } else {
+      // Quota came back since this process last heard "sold out" (the re-check got through).
+      this.board.forget(batchId);
     }
     const validity = voucherValidity(rules, now);
     let written: WrittenVoucher;

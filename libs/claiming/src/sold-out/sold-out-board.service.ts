@@ -15,7 +15,12 @@ export interface SoldOutFlag {
 interface Entry extends SoldOutFlag {
   /** Monotonic time the flag was learnt; it is trusted for CLAIM_SOLDOUT_TTL_MS only. */
   seenAt: number;
+  /** Monotonic time one request was let through to Redis to check the flag again (0: none). */
+  checkingSince: number;
 }
+
+/** How long the one request re-checking an old flag may take before another one is let through. */
+const RECHECK_MS = 250;
 
 type Message = ({ t: 'soldout'; b: number } & SoldOutFlag) | { t: 'changed'; b: number };
 
@@ -23,7 +28,9 @@ type Message = ({ t: 'soldout'; b: number } & SoldOutFlag) | { t: 'changed'; b: 
  * The sold-out fast path. Once a round (or the batch) is sold out, every API process answers from
  * this in-memory board, with no Redis call, no database query and no token check, until the round
  * ends. Flags spread over Redis pub/sub; each is trusted for a short time only (a lost "quota came
- * back" message costs at most that long), then one request asks Redis again.
+ * back" message costs at most that long). Then ONE request per process asks Redis again while the
+ * others keep the answer from memory (letting every request through at once made each expiry a
+ * burst of slow answers that halved the sold-out throughput).
  */
 @Injectable()
 export class SoldOutBoard implements OnModuleInit, OnModuleDestroy {
@@ -66,22 +73,29 @@ export class SoldOutBoard implements OnModuleInit, OnModuleDestroy {
   answer(batchId: number): { status: number; body: ErrorBody } | undefined {
     const f = this.flags.get(batchId);
     if (!f) return undefined;
-    if (performance.now() - f.seenAt > this.ttlMs) {
+    const now = this.clock.nowMs();
+    if (f.untilMs !== null && now >= f.untilMs) {
+      // The round is over: the next one may have vouchers.
       this.flags.delete(batchId);
       return undefined;
     }
-    const now = this.clock.nowMs();
-    if (f.untilMs !== null && now >= f.untilMs) {
-      this.flags.delete(batchId);
+    const mono = performance.now();
+    if (mono - f.seenAt > this.ttlMs && mono - f.checkingSince > RECHECK_MS) {
+      f.checkingSince = mono;
       return undefined;
     }
     return soldOutAnswer(f, now);
   }
 
+  /** A claim got a voucher: whatever this process believed, the batch is not sold out. */
+  forget(batchId: number): void {
+    this.flags.delete(batchId);
+  }
+
   /** Records a sold-out answer learnt from the gate, here and in every other process. */
   mark(batchId: number, flag: SoldOutFlag): void {
     const known = this.flags.get(batchId);
-    this.flags.set(batchId, { ...flag, seenAt: performance.now() });
+    this.flags.set(batchId, { ...flag, seenAt: performance.now(), checkingSince: 0 });
     // Tell the others once per flag, not once per sold-out answer.
     if (!known || known.kind !== flag.kind || known.untilMs !== flag.untilMs) {
       this.publish({ t: 'soldout', b: batchId, ...flag });
@@ -115,6 +129,7 @@ export class SoldOutBoard implements OnModuleInit, OnModuleDestroy {
         untilMs: m.untilMs,
         nextRoundOpensAt: m.nextRoundOpensAt,
         seenAt: performance.now(),
+        checkingSince: 0,
       });
     } else if (m.t === 'changed') {
       this.flags.delete(m.b);
