@@ -79,4 +79,29 @@ describe('claiming under a burst', () => {
     expect(c.vouchers).toBe(50);
     expect(c.maxPerCitizen).toBeLessThanOrEqual(2);
   });
+
+  it('two API processes on one batch give out exactly the quota between them', async () => {
+    const second = await TestApi.start({ env: { CLAIM_RATE_PER_IP: '1000000' } });
+    try {
+      const batch = await f.batch({
+        quota: 300,
+        rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 300 }],
+      });
+      const citizens = await bulkCitizens(api, 1000);
+      const tokens = citizens.map((c) => c.token);
+      const [a, b] = await Promise.all([
+        claimAll(api, batch.id, tokens.slice(0, 500)),
+        claimAll(second, batch.id, tokens.slice(500)),
+      ]);
+      expect((a.counts.claimed ?? 0) + (b.counts.claimed ?? 0)).toBe(300);
+      expect((a.counts.CLAIM_BATCH_SOLD_OUT ?? 0) + (b.counts.CLAIM_BATCH_SOLD_OUT ?? 0)).toBe(700);
+      expect(await batchCounts(api, batch.id)).toMatchObject({
+        vouchers: 300,
+        issuedCount: 300,
+        maxPerCitizen: 1,
+      });
+    } finally {
+      await second.close();
+    }
+  });
 });

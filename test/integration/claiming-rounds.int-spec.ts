@@ -1,3 +1,4 @@
+import { SoldOutBoard } from '@jinli/claiming';
 import { BatchService } from '@jinli/issuing';
 import { batchCounts, bulkCitizens, claimAll, Factories, HOUR, TestApi } from '@jinli/testing';
 
@@ -188,5 +189,45 @@ describe('claim rounds', () => {
     const late = await api.request('POST', claimUrl(batch.id), { token: b.token });
     expect(late.body).toMatchObject({ code: 'CLAIM_NOT_ELIGIBLE', details: { reason: 'validity_over' } });
     api.clock.set('2020-07-04T01:00:00Z');
+  });
+});
+
+describe('the sold-out board', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    // Flags are old at once: every answer would need a re-check.
+    api = await TestApi.start({ env: { CLAIM_SOLDOUT_TTL_MS: '0' } });
+  });
+  afterAll(() => api.close());
+
+  it('lets one request re-check an old flag while the others keep answering from memory', async () => {
+    const board = api.get(SoldOutBoard);
+    board.mark(424242, { kind: 'batch', round: null, untilMs: null, nextRoundOpensAt: null });
+    await new Promise((r) => setTimeout(r, 5));
+
+    expect(board.answer(424242)).toBeUndefined();
+    expect(board.answer(424242)?.body.code).toBe('CLAIM_BATCH_SOLD_OUT');
+    expect(board.answer(424242)?.status).toBe(410);
+
+    // The re-check found vouchers: the flag is gone for everyone in this process.
+    board.forget(424242);
+    expect(board.answer(424242)).toBeUndefined();
+  });
+
+  it('spreads a sold-out flag to other processes over Redis pub/sub, and its withdrawal', async () => {
+    const other = await TestApi.start();
+    try {
+      const flag = { kind: 'round' as const, round: 1, untilMs: null, nextRoundOpensAt: null };
+      api.get(SoldOutBoard).mark(515151, flag);
+      const otherBoard = other.get(SoldOutBoard);
+      for (let i = 0; i < 100 && !otherBoard.answer(515151); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(otherBoard.answer(515151)?.body.code).toBe('CLAIM_ROUND_SOLD_OUT');
+
+      api.get(SoldOutBoard).clear(515151);
+      for (let i = 0; i < 100 && otherBoard.answer(515151); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(otherBoard.answer(515151)).toBeUndefined();
+    } finally {
+      await other.close();
+    }
   });
 });
