@@ -199,6 +199,11 @@ describe('claiming routes', () => {
       body: { batchId: '7' },
     });
     expect(bad.status).toBe(400);
+    const missing = await api.request('POST', '/api/v1/claiming/reconcile', {
+      token: f.operatorToken,
+      body: { batchId: 999_999 },
+    });
+    expect(missing.status).toBe(404);
     const [audit] = await api.dataSource.query(
       `SELECT actor_id, action FROM audit_log WHERE action = 'claiming.reconcile' ORDER BY id DESC LIMIT 1`,
     );

@@ -1,4 +1,4 @@
-import { ClaimGate, claimKeys, ReconcileClaimsJob } from '@jinli/claiming';
+import { ClaimGate, claimKeys, CounterLoader, ReconcileClaimsJob } from '@jinli/claiming';
 import { batchCounts, bulkCitizens, claimAll, Factories, HOUR, TestApi, TestWorker } from '@jinli/testing';
 
 const claimUrl = (batchId: number) => `/api/v1/claiming/batches/${batchId}/claim`;
@@ -180,5 +180,20 @@ describe('claiming when something breaks', () => {
     );
     expect(counts.claimed ?? 0).toBe(0);
     expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 20, issuedCount: 20 });
+  });
+
+  it('throws away counters left by another batch with the same id (a recreated database)', async () => {
+    const batch = await f.batch(oneRound(5));
+    const k = claimKeys(api.config.redis.keyPrefix, batch.id);
+    // What an older database's batch of the same id would have left behind.
+    await api.redis.client.hset(k.meta, { born: '1', issued: '5', is1: '5' });
+    await api.redis.client.zadd(k.pending, 1, '999999:1:1');
+
+    await api.get(CounterLoader).refresh(batch.id);
+
+    expect((await gate.snapshot(batch.id)).issued).toBe(0);
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+    const [c] = await bulkCitizens(api, 1);
+    expect((await api.request('POST', claimUrl(batch.id), { token: c.token })).status).toBe(201);
   });
 });

@@ -95,10 +95,11 @@ export class CounterLoader {
     const started = Date.now();
     const k = this.gate.keys(batchId);
     const r = this.gate.client;
+    const bornBefore = await r.hget(k.meta, 'born');
     // Claims, confirmations and releases wait (they see "not loaded") until the rebuild is done.
     await r.hdel(k.meta, 'loaded');
     // Pending first, then PostgreSQL: a reservation committed in between is in one or the other.
-    const pending = await r.zrange(k.pending, 0, -1);
+    let pending = await r.zrange(k.pending, 0, -1);
     const { src, slots } = await this.dataSource.transaction('REPEATABLE READ', async (m) => {
       const source = await this.readSource(m, batchId);
       // The gate numbers rounds 1..n in seq order.
@@ -116,6 +117,11 @@ export class CounterLoader {
       }
       return { src: source, slots: held };
     });
+    if (bornBefore !== null && bornBefore !== String(src.createdAt.getTime())) {
+      // These keys described another batch with the same id (a recreated database): drop them all.
+      pending = [];
+      await r.del(k.pending);
+    }
     const rounds = [...src.rounds].sort((a, b) => a.seq - b.seq);
     const extra = new Map<number, number>();
     for (const member of pending) {

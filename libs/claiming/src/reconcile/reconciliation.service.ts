@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Actor, AppConfig, APP_CONFIG, AuditService, Clock } from '@jinli/platform';
+import { ClaimingException } from '../claiming.exception';
 import { ClaimGate } from '../gate/claim-gate.service';
 import { parsePendingMember } from '../gate/claim-keys';
 import { CounterLoader } from '../gate/counter-loader.service';
@@ -47,6 +48,13 @@ export class ReconciliationService {
   async reconcile(
     options: { batchId?: number; rebuild?: boolean; actor?: Actor } = {},
   ): Promise<ReconcileReport> {
+    if (options.batchId !== undefined) {
+      const found = (await this.dataSource.query('SELECT 1 FROM voucher_batch WHERE id = $1', [
+        options.batchId,
+      ])) as unknown[];
+      if (found.length === 0)
+        throw new ClaimingException('BATCH_NOT_FOUND', `Batch ${options.batchId} was not found`);
+    }
     const ids =
       options.batchId !== undefined
         ? [options.batchId]
