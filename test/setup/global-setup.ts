@@ -10,7 +10,10 @@ register({
   paths: { '@jinli/db/*': ['db/*'], '@jinli/*': ['libs/*/src'] },
 });
 
-/** Migrates a template database once, then gives each jest worker a fresh copy of it. */
+/**
+ * Migrates a template database once, then gives each jest worker a fresh copy of it and an empty
+ * Redis database (its own number, see test-databases.ts), so nothing leaks from an earlier run.
+ */
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   const { loadConfig } = await import('@jinli/platform');
   const { migrate } = await import('@jinli/db/migrate');
@@ -24,15 +27,17 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
       const name = databaseName(`w${w}`);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
-      // Counters left in Redis by an earlier run would describe batches of the dropped database.
-      // Database 0 is never flushed (it is the default for development data).
-      if (new URL(redisUrl(w)).pathname !== '/0') {
-        const redis = new Redis(redisUrl(w), { maxRetriesPerRequest: 1 });
-        await redis.flushdb();
-        redis.disconnect();
-      }
     }
   } finally {
     await admin.destroy();
+  }
+  for (let w = 1; w <= Math.max(globalConfig.maxWorkers, 1); w++) {
+    const redis = new Redis(redisUrl(w), { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      await redis.flushdb();
+    } finally {
+      redis.disconnect();
+    }
   }
 }
