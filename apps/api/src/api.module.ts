@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import {
   AllExceptionsFilter,
@@ -22,6 +23,9 @@ import {
 } from '@jinli/platform';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuthController } from './auth/auth.controller';
+import { ClaimBenchController } from './claiming/bench.controller';
+import { ClaimingOpsController } from './claiming/claiming-ops.controller';
+import { ClaimsController } from './claiming/claims.controller';
 import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
@@ -63,6 +67,7 @@ export class ApiModule {
           }),
         }),
         IssuingModule,
+        ClaimingModule,
       ],
       controllers: [
         SystemController,
@@ -72,6 +77,9 @@ export class ApiModule {
         BatchesController,
         MerchantsController,
         AuditLogController,
+        ClaimsController,
+        ClaimingOpsController,
+        ...(config.claiming.benchRoutes ? [ClaimBenchController] : []),
       ],
       providers: [
         RedisHealthIndicator,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import {
   AppConfig,
@@ -36,6 +37,7 @@ export class WorkerModule {
         QueueModule,
         JobRunnerModule,
         IssuingModule,
+        ClaimingModule,
       ],
       providers: [ScheduleRegistrar],
     };

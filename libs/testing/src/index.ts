@@ -2,3 +2,4 @@ export * from './db-snapshot';
 export * from './factories';
 export * from './sql-fixtures';
 export * from './test-api';
+export * from './claiming';

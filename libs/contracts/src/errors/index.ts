@@ -1,4 +1,5 @@
 import { AuthErrors } from './auth.errors';
+import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
 
@@ -10,6 +11,7 @@ export const ERROR_STATUS = {
   ...CommonErrors,
   ...AuthErrors,
   ...IssuingErrors,
+  ...ClaimingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -21,4 +23,5 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, CommonErrors, IssuingErrors };
+export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors };
+export { ClaimIneligibleReason } from './claiming.errors';
