@@ -6,6 +6,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { IssuingModule } from '@jinli/issuing';
+import { RedemptionModule } from '@jinli/redemption';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -24,6 +25,9 @@ import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
 import { MerchantsController } from './issuing/merchants.controller';
+import { MerchantDayController } from './redemption/merchant-day.controller';
+import { MyVouchersController } from './redemption/my-vouchers.controller';
+import { RedemptionsController } from './redemption/redemptions.controller';
 import { SystemController } from './system/health.controller';
 
 export interface ApiOptions {
@@ -57,6 +61,7 @@ export class ApiModule {
           }),
         }),
         IssuingModule,
+        RedemptionModule,
       ],
       controllers: [
         SystemController,
@@ -65,6 +70,9 @@ export class ApiModule {
         CampaignsController,
         BatchesController,
         MerchantsController,
+        RedemptionsController,
+        MerchantDayController,
+        MyVouchersController,
       ],
       providers: [
         RedisHealthIndicator,

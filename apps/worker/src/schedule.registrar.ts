@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+import { ExpireVouchersJob, PurgeIdempotencyJob } from '@jinli/redemption';
 
 export interface Schedule {
   id: string;
@@ -9,7 +10,11 @@ export interface Schedule {
 }
 
 /** Every repeatable job of Jinli, registered (idempotently) when the worker starts. */
-export const SCHEDULES: Schedule[] = [];
+export const SCHEDULES: Schedule[] = [
+  // Cheap (a partial index on claimed vouchers by expiry) and keeps "expired" close to the truth.
+  { id: 'redemption-expire-vouchers', job: ExpireVouchersJob, pattern: '* * * * *' },
+  { id: 'redemption-purge-idempotency', job: PurgeIdempotencyJob, pattern: '30 3 * * *' },
+];
 
 @Injectable()
 export class ScheduleRegistrar {

@@ -1,2 +1,3 @@
 export * from './factories';
+export * from './redemption-factories';
 export * from './test-api';

@@ -1,6 +1,7 @@
 import { AuthErrors } from './auth.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
+import { RedemptionErrors } from './redemption.errors';
 
 /**
  * Every stable error code Jinli answers with, and its HTTP status. Each bounded context keeps its
@@ -10,6 +11,7 @@ export const ERROR_STATUS = {
   ...CommonErrors,
   ...AuthErrors,
   ...IssuingErrors,
+  ...RedemptionErrors,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -21,4 +23,4 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, CommonErrors, IssuingErrors };
+export { AuthErrors, CommonErrors, IssuingErrors, RedemptionErrors };

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../clock/clock';
+import { TransactionRunner } from '../database/transaction';
+import { JinliException } from '../errors/jinli.exception';
+
+export interface IdempotentRequest {
+  /** Whose key this is, e.g. `cashier:42`: keys of different callers never meet. */
+  scope: string;
+  /** The client's Idempotency-Key. */
+  key: string;
+  /** What the request asks for (route and body): the same key with another request is refused. */
+  fingerprint: unknown;
+}
+
+export interface IdempotentResponse<T> {
+  status: number;
+  body: T;
+  /** True when this is the stored answer of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Stripe-style idempotency keys. The work, the record of its answer and the key's lock share one
+ * transaction, so an answer is stored exactly when its effect commits:
+ * - first request with a key: runs the work and stores `{status, body}` with it;
+ * - same key and same request later: the stored answer, without running anything;
+ * - same key, another request: IDEMPOTENCY_KEY_REUSED;
+ * - same key while the first is still running: IDEMPOTENCY_IN_PROGRESS (409), no effect.
+ * A refused or failed request stores nothing (its transaction rolled back), so the key can be retried:
+ * redemption rules depend on the time of day and a stored refusal would outlive its cause.
+ * The in-flight lock is a transaction-scoped advisory lock: it cannot outlive a crashed process.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly clock: Clock,
+  ) {}
+
+  static checkKey(key: string | string[] | undefined): string {
+    const value = Array.isArray(key) ? key[0] : key;
+    if (value === undefined || value === '')
+      throw new JinliException(
+        'IDEMPOTENCY_KEY_REQUIRED',
+        'Send an Idempotency-Key header with this request',
+      );
+    if (!KEY.test(value)) {
+      throw new JinliException(
+        'VALIDATION_FAILED',
+        'Idempotency-Key must be 1-200 printable ASCII characters',
+        [{ field: 'Idempotency-Key', problems: ['must be 1-200 printable ASCII characters'] }],
+      );
+    }
+    return value;
+  }
+
+  static hash(fingerprint: unknown): string {
+    return createHash('sha256').update(stableJson(fingerprint)).digest('hex');
+  }
+
+  async run<T>(
+    request: IdempotentRequest,
+    work: (manager: EntityManager) => Promise<{ status: number; body: T }>,
+  ): Promise<IdempotentResponse<T>> {
+    const key = IdempotencyService.checkKey(request.key);
+    const hash = IdempotencyService.hash(request.fingerprint);
+    return this.tx.run(async (m) => {
+      const [{ locked }] = (await m.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
+        lockId(request.scope, key),
+      ])) as { locked: boolean }[];
+      if (!locked) {
+        throw new JinliException(
+          'IDEMPOTENCY_IN_PROGRESS',
+          'A request with this Idempotency-Key is still being processed; retry it in a moment',
+        );
+      }
+      const [stored] = (await m.query(
+        `SELECT request_hash, response_status, response_body FROM idempotency_record WHERE scope = $1 AND key = $2`,
+        [request.scope, key],
+      )) as { request_hash: string; response_status: number; response_body: T }[];
+      if (stored) {
+        if (stored.request_hash !== hash) {
+          throw new JinliException(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was used for another request; use a new key for a new request',
+          );
+        }
+        return { status: stored.response_status, body: stored.response_body, replayed: true };
+      }
+      const result = await work(m);
+      const now = this.clock.now();
+      await m.query(
+        `INSERT INTO idempotency_record (scope, key, request_hash, state, response_status, response_body, created_at, completed_at)
+         VALUES ($1, $2, $3, 'done', $4, $5, $6, $6)`,
+        [request.scope, key, hash, result.status, JSON.stringify(result.body), now],
+      );
+      return { ...result, replayed: false };
+    });
+  }
+
+  /** Forgets answers older than `before` (clients retry within minutes, not weeks). */
+  async purge(before: Date, limit = 10_000): Promise<number> {
+    const rows = (await this.tx.dataSource.query(
+      `DELETE FROM idempotency_record WHERE ctid IN (
+         SELECT ctid FROM idempotency_record WHERE created_at < $1 LIMIT $2) RETURNING 1`,
+      [before, limit],
+    )) as unknown[];
+    return rows.length;
+  }
+}
+
+/** A 64-bit advisory lock id for one scope and key. */
+function lockId(scope: string, key: string): string {
+  return createHash('sha256').update(`idempotency\0${scope}\0${key}`).digest().readBigInt64BE(0).toString();
+}
+
+/** JSON with sorted object keys, so the same request always hashes the same. */
+export function stableJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}

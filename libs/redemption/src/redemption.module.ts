@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { IssuingModule } from '@jinli/issuing';
+import { VoucherCodeService } from './codes/voucher-code.service';
+import { ExpiredQuotaRecycler, NoQuotaRecycling } from './expiry/expired-quota-recycler';
+import { VoucherExpiryService } from './expiry/voucher-expiry.service';
+import { IdempotencyPurgeService } from './idempotency-purge.service';
+import { RedemptionService } from './redeem/redemption.service';
+import { RefundService } from './refunds/refund.service';
+import { RedemptionViewsService } from './views/redemption-views.service';
+
+const services = [
+  VoucherCodeService,
+  RedemptionService,
+  RefundService,
+  RedemptionViewsService,
+  VoucherExpiryService,
+  IdempotencyPurgeService,
+];
+
+@Module({
+  imports: [IssuingModule],
+  providers: [...services, { provide: ExpiredQuotaRecycler, useClass: NoQuotaRecycling }],
+  exports: [...services, ExpiredQuotaRecycler],
+})
+export class RedemptionModule {}
