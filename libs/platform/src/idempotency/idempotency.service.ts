@@ -21,6 +21,12 @@ export interface IdempotentResponse<T> {
   replayed: boolean;
 }
 
+interface StoredRow<T> {
+  request_hash: string;
+  response_status: number;
+  response_body: T;
+}
+
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
@@ -68,28 +74,29 @@ export class IdempotencyService {
   ): Promise<IdempotentResponse<T>> {
     const key = IdempotencyService.checkKey(request.key);
     const hash = IdempotencyService.hash(request.fingerprint);
+    const replay = (stored: StoredRow<T> | undefined): IdempotentResponse<T> | undefined => {
+      if (!stored) return undefined;
+      if (stored.request_hash !== hash) {
+        throw new JinliException(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was used for another request; use a new key for a new request',
+        );
+      }
+      return { status: stored.response_status, body: stored.response_body, replayed: true };
+    };
     return this.tx.run(async (m) => {
       const [{ locked }] = (await m.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
         lockId(request.scope, key),
       ])) as { locked: boolean }[];
+      // Read after the lock: a first request that committed before it is visible here. A stored answer
+      // is replayed even without the lock (another retry of the same key may be reading it too).
+      const done = replay(await this.stored<T>(m, request.scope, key));
+      if (done) return done;
       if (!locked) {
         throw new JinliException(
           'IDEMPOTENCY_IN_PROGRESS',
           'A request with this Idempotency-Key is still being processed; retry it in a moment',
         );
-      }
-      const [stored] = (await m.query(
-        `SELECT request_hash, response_status, response_body FROM idempotency_record WHERE scope = $1 AND key = $2`,
-        [request.scope, key],
-      )) as { request_hash: string; response_status: number; response_body: T }[];
-      if (stored) {
-        if (stored.request_hash !== hash) {
-          throw new JinliException(
-            'IDEMPOTENCY_KEY_REUSED',
-            'This Idempotency-Key was used for another request; use a new key for a new request',
-          );
-        }
-        return { status: stored.response_status, body: stored.response_body, replayed: true };
       }
       const result = await work(m);
       const now = this.clock.now();
@@ -100,6 +107,14 @@ export class IdempotencyService {
       );
       return { ...result, replayed: false };
     });
+  }
+
+  private async stored<T>(m: EntityManager, scope: string, key: string): Promise<StoredRow<T> | undefined> {
+    const [row] = (await m.query(
+      `SELECT request_hash, response_status, response_body FROM idempotency_record WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    )) as StoredRow<T>[];
+    return row;
   }
 
   /** Forgets answers older than `before` (clients retry within minutes, not weeks). */

@@ -13,8 +13,9 @@ export function lockId(...parts: (string | number)[]): string {
 }
 
 /**
- * Adds `delta` fen per funder to committed_fen, locking the funder rows in id order first so two
- * transactions never deadlock. ck_funder_committed_within_budget refuses an overspent funder.
+ * Adds `delta` fen per funder to committed_fen, one row at a time in funder id order, so two
+ * transactions touching the same funders lock them in the same order and never deadlock (a single
+ * UPDATE ... FROM gives no such order). ck_funder_committed_within_budget refuses an overspent funder.
  */
 export async function addCommitted(
   m: EntityManager,
@@ -22,12 +23,10 @@ export async function addCommitted(
   sign: 1 | -1,
 ): Promise<void> {
   const rows = amounts.filter((a) => a.amountFen !== 0).sort((a, b) => a.funderId - b.funderId);
-  if (rows.length === 0) return;
-  await m.query(
-    `WITH locked AS (SELECT id FROM funder WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE)
-     UPDATE funder f SET committed_fen = f.committed_fen + x.delta
-       FROM unnest($1::int[], $2::bigint[]) AS x(funder_id, delta), locked
-      WHERE f.id = x.funder_id AND locked.id = f.id`,
-    [rows.map((r) => r.funderId), rows.map((r) => sign * r.amountFen)],
-  );
+  for (const r of rows) {
+    await m.query(`UPDATE funder SET committed_fen = committed_fen + $2 WHERE id = $1`, [
+      r.funderId,
+      sign * r.amountFen,
+    ]);
+  }
 }
