@@ -38,7 +38,8 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
  * - same key while the first is still running: IDEMPOTENCY_IN_PROGRESS (409), no effect.
  * A refused or failed request stores nothing (its transaction rolled back), so the key can be retried:
  * redemption rules depend on the time of day and a stored refusal would outlive its cause.
- * The in-flight lock is a transaction-scoped advisory lock: it cannot outlive a crashed process.
+ * The in-flight lock is a transaction-scoped advisory lock: it cannot outlive a crashed process. The
+ * record's primary key is the final proof: a second answer for a key can never commit.
  */
 @Injectable()
 export class IdempotencyService {
@@ -84,29 +85,45 @@ export class IdempotencyService {
       }
       return { status: stored.response_status, body: stored.response_body, replayed: true };
     };
-    return this.tx.run(async (m) => {
-      const [{ locked }] = (await m.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
-        lockId(request.scope, key),
-      ])) as { locked: boolean }[];
-      // Read after the lock: a first request that committed before it is visible here. A stored answer
-      // is replayed even without the lock (another retry of the same key may be reading it too).
-      const done = replay(await this.stored<T>(m, request.scope, key));
-      if (done) return done;
-      if (!locked) {
-        throw new JinliException(
-          'IDEMPOTENCY_IN_PROGRESS',
-          'A request with this Idempotency-Key is still being processed; retry it in a moment',
+    let ran = false;
+    try {
+      return await this.tx.run(async (m) => {
+        // One round trip: try the key's lock and read a stored answer. A stored answer is replayed even
+        // without the lock (another retry of the same key may be reading it too).
+        const [row] = (await m.query(
+          `SELECT pg_try_advisory_xact_lock($1::bigint) AS locked, r.request_hash, r.response_status, r.response_body
+             FROM (SELECT 1) one LEFT JOIN idempotency_record r ON r.scope = $2 AND r.key = $3`,
+          [lockId(request.scope, key), request.scope, key],
+        )) as (Partial<StoredRow<T>> & { locked: boolean })[];
+        const done = replay(
+          row.request_hash === null || row.request_hash === undefined ? undefined : (row as StoredRow<T>),
         );
+        if (done) return done;
+        if (!row.locked) {
+          throw new JinliException(
+            'IDEMPOTENCY_IN_PROGRESS',
+            'A request with this Idempotency-Key is still being processed; retry it in a moment',
+          );
+        }
+        ran = true;
+        const result = await work(m);
+        await m.query(
+          `INSERT INTO idempotency_record (scope, key, request_hash, state, response_status, response_body, created_at, completed_at)
+           VALUES ($1, $2, $3, 'done', $4, $5, $6, $6)`,
+          [request.scope, key, hash, result.status, JSON.stringify(result.body), this.clock.now()],
+        );
+        return { status: result.status, body: result.body, replayed: false };
+      });
+    } catch (e) {
+      // The read above shares a snapshot with the lock attempt: a first request that committed just
+      // in between is invisible to it. This run then fails (the voucher is taken, or the record's
+      // primary key refuses a second answer) and rolls back: answer with the first one instead.
+      if (ran) {
+        const stored = replay(await this.stored<T>(this.tx.dataSource.manager, request.scope, key));
+        if (stored) return stored;
       }
-      const result = await work(m);
-      const now = this.clock.now();
-      await m.query(
-        `INSERT INTO idempotency_record (scope, key, request_hash, state, response_status, response_body, created_at, completed_at)
-         VALUES ($1, $2, $3, 'done', $4, $5, $6, $6)`,
-        [request.scope, key, hash, result.status, JSON.stringify(result.body), now],
-      );
-      return { ...result, replayed: false };
-    });
+      throw e;
+    }
   }
 
   private async stored<T>(m: EntityManager, scope: string, key: string): Promise<StoredRow<T> | undefined> {

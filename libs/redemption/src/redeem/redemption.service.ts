@@ -31,7 +31,7 @@ import { RedemptionException } from '../redemption.exception';
 import { evaluateRedemption, RedemptionFacts, UsageWindowRule } from '../rules/redemption-rules';
 import { SubsidyPart } from '../rules/subsidy-split';
 import { RedemptionView } from './redemption.views';
-import { addCommitted, changed, lockId } from './sql';
+import { lockId } from './sql';
 
 export interface RedeemInput {
   /** The scanned QR payload or the 18 digits. */
@@ -111,7 +111,7 @@ export class RedemptionService {
 
   /** A dry run: the discount, what the customer pays, and every rule that fails. Changes nothing. */
   async preview(actor: Actor, input: RedeemInput): Promise<PreviewView> {
-    const code = await this.checkCode(actor, input);
+    const code = await this.checkCode(actor, input, this.forgedCount(actor));
     const m = this.tx.dataSource.manager;
     const ctx = await this.authorize(actor, input.storeId, 'redemption.preview', m);
     const row = await this.loadFacts(m, code.voucherId);
@@ -143,8 +143,9 @@ export class RedemptionService {
 
   /**
    * Redeems a voucher. One transaction holds the guarded voucher update, the redemption and its
-   * funder parts, the funders' committed budget, the audit entry, the outbox event and the stored
-   * idempotent answer: all of them commit, or none.
+   * funder parts, the funders' committed budget (added by a database trigger at commit, where
+   * ck_funder_committed_within_budget refuses an overspent funder), the audit entry, the outbox event
+   * and the stored idempotent answer: all of them commit, or none.
    */
   async redeem(
     actor: Actor,
@@ -152,7 +153,7 @@ export class RedemptionService {
     idempotencyKey: string,
   ): Promise<IdempotentResponse<RedemptionView>> {
     try {
-      return await this.idempotency.run(
+      const result = await this.idempotency.run(
         {
           scope: `${actor.role}:${actor.id}`,
           key: idempotencyKey,
@@ -160,15 +161,27 @@ export class RedemptionService {
         },
         async (m) => ({ status: 201, body: await this.redeemIn(m, actor, input) }),
       );
+      if (!result.replayed) redemptionsTotal.inc();
+      return result;
     } catch (e) {
-      if (e instanceof RedemptionException) redemptionRefusals.inc({ code: e.code });
-      throw e;
+      const refusal = isConstraintViolation(e, 'ck_funder_committed_within_budget')
+        ? new RedemptionException('FUNDER_BUDGET_EXHAUSTED', "A funder's budget cannot cover this subsidy")
+        : e;
+      if (refusal instanceof RedemptionException) redemptionRefusals.inc({ code: refusal.code });
+      throw refusal;
     }
   }
 
   private async redeemIn(m: EntityManager, actor: Actor, input: RedeemInput): Promise<RedemptionView> {
-    const code = await this.checkCode(actor, input);
-    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m);
+    // The forged-code counter is read from Redis while PostgreSQL checks the store.
+    const forged = this.forgedCount(actor);
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m).catch(
+      async (e: unknown) => {
+        await forged;
+        throw e;
+      },
+    );
+    const code = await this.checkCode(actor, input, forged);
     // Vouchers stacked on one order are decided one at a time.
     if (input.orderRef)
       await m.query('SELECT pg_advisory_xact_lock($1::bigint)', [
@@ -183,31 +196,52 @@ export class RedemptionService {
       throw new RedemptionException(first.code, first.message, { failures: outcome.failures });
     }
 
-    // The proof under concurrency: only one transaction moves this voucher out of 'claimed'.
-    const won = await changed(
-      m,
-      `UPDATE voucher SET status = 'redeemed', status_changed_at = $2
-        WHERE id = $1 AND status = 'claimed' AND valid_until > $2 RETURNING id`,
-      [row.id, now],
-    );
-    if (won.length === 0) {
-      throw new RedemptionException(
-        'VOUCHER_ALREADY_REDEEMED',
-        'The voucher was redeemed or changed meanwhile',
-        {
-          voucherId: row.id,
-        },
-      );
-    }
     const businessDay = businessDayOf(now, this.config.businessTimeZone);
-    let redemptionId: number;
+    const redeemedAt = now.toISOString();
+    const payload: Omit<RedemptionCreatedPayload, 'redemptionId' | 'parts'> = {
+      voucherId: row.id,
+      batchId: row.batch_id,
+      campaignId: row.campaign_id,
+      merchantId: ctx.merchant.id,
+      storeId: ctx.store.id,
+      citizenId: row.citizen_id,
+      orderAmountFen: input.orderAmountFen,
+      discountFen: outcome.discountFen,
+      redeemedAt,
+      businessDay,
+    };
+    let written: { id: number; parts: { id: number; funder_id: number; amount_fen: number }[] } | undefined;
     try {
-      const [r] = (await m.query(
-        `INSERT INTO redemption (voucher_id, batch_id, campaign_id, merchant_id, store_id, cashier_id, citizen_id,
-           order_amount_fen, discount_fen, net_order_amount_fen, status, redeemed_at, business_day, order_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, 'active', $10, $11, $12) RETURNING id`,
+      // One round trip: the guarded update is the proof under concurrency (only one transaction moves
+      // the voucher out of 'claimed'); the redemption, its parts and the outbox event follow from it.
+      [written] = (await m.query(
+        `WITH v AS (
+           UPDATE voucher SET status = 'redeemed', status_changed_at = $2
+            WHERE id = $1 AND status = 'claimed' AND valid_until > $2 RETURNING id),
+         r AS (
+           INSERT INTO redemption (voucher_id, batch_id, campaign_id, merchant_id, store_id, cashier_id, citizen_id,
+             order_amount_fen, discount_fen, net_order_amount_fen, status, redeemed_at, business_day, order_ref)
+           SELECT v.id, $3, $4, $5, $6, $7, $8, $9, $10, $9, 'active', $2, $11, $12 FROM v RETURNING id),
+         p AS (
+           INSERT INTO redemption_part (redemption_id, funder_id, merchant_id, business_day, amount_fen)
+           SELECT r.id, x.funder_id, $5, $11, x.amount FROM r, unnest($13::int[], $14::bigint[]) AS x(funder_id, amount)
+            ORDER BY x.funder_id -- the commit-time funder triggers fire (and lock) in this order
+           RETURNING id, funder_id, amount_fen),
+         parts AS (
+           SELECT COALESCE(jsonb_agg(jsonb_build_object('id', p.id, 'funder_id', p.funder_id, 'amount_fen', p.amount_fen)
+                  ORDER BY p.funder_id), '[]') AS list FROM p),
+         o AS (
+           INSERT INTO outbox_event (topic, aggregate_id, payload, created_at)
+           SELECT $16, r.id::text,
+                  $15::jsonb || jsonb_build_object('redemptionId', r.id, 'parts',
+                    (SELECT COALESCE(jsonb_agg(jsonb_build_object('partId', e->'id', 'funderId', e->'funder_id',
+                       'amountFen', e->'amount_fen')), '[]') FROM parts, jsonb_array_elements(parts.list) e)),
+                  $2
+             FROM r RETURNING id)
+         SELECT r.id, parts.list AS parts FROM r, parts, o`,
         [
           row.id,
+          now,
           row.batch_id,
           row.campaign_id,
           ctx.merchant.id,
@@ -216,12 +250,14 @@ export class RedemptionService {
           row.citizen_id,
           input.orderAmountFen,
           outcome.discountFen,
-          now,
           businessDay,
           input.orderRef ?? null,
+          outcome.parts.map((p) => p.funderId),
+          outcome.parts.map((p) => p.amountFen),
+          JSON.stringify(payload),
+          OutboxTopic.RedemptionCreated,
         ],
-      )) as { id: number }[];
-      redemptionId = r.id;
+      )) as { id: number; parts: { id: number; funder_id: number; amount_fen: number }[] }[];
     } catch (e) {
       if (isConstraintViolation(e, 'uq_redemption_live_voucher'))
         throw new RedemptionException(
@@ -230,20 +266,16 @@ export class RedemptionService {
         );
       throw e;
     }
-    const parts = (await m.query(
-      `INSERT INTO redemption_part (redemption_id, funder_id, merchant_id, business_day, amount_fen)
-       SELECT $1, x.funder_id, $2, $3, x.amount FROM unnest($4::int[], $5::bigint[]) AS x(funder_id, amount)
-       ORDER BY x.funder_id RETURNING id, funder_id, amount_fen`,
-      [
-        redemptionId,
-        ctx.merchant.id,
-        businessDay,
-        outcome.parts.map((p) => p.funderId),
-        outcome.parts.map((p) => p.amountFen),
-      ],
-    )) as { id: number; funder_id: number; amount_fen: number }[];
-    parts.sort((a, b) => a.funder_id - b.funder_id);
-
+    if (!written) {
+      throw new RedemptionException(
+        'VOUCHER_ALREADY_REDEEMED',
+        'The voucher was redeemed or changed meanwhile',
+        {
+          voucherId: row.id,
+        },
+      );
+    }
+    const redemptionId = written.id;
     const view: RedemptionView = {
       id: redemptionId,
       voucherId: row.id,
@@ -259,29 +291,11 @@ export class RedemptionService {
       payableFen: outcome.payableFen,
       netOrderAmountFen: input.orderAmountFen,
       status: 'active',
-      redeemedAt: now.toISOString(),
+      redeemedAt,
       businessDay,
       reversedAt: null,
-      parts: parts.map((p) => ({ partId: p.id, funderId: p.funder_id, amountFen: p.amount_fen })),
+      parts: written.parts.map((p) => ({ partId: p.id, funderId: p.funder_id, amountFen: p.amount_fen })),
     };
-    const payload: RedemptionCreatedPayload = {
-      redemptionId,
-      voucherId: row.id,
-      batchId: row.batch_id,
-      campaignId: row.campaign_id,
-      merchantId: ctx.merchant.id,
-      storeId: ctx.store.id,
-      citizenId: row.citizen_id,
-      orderAmountFen: input.orderAmountFen,
-      discountFen: outcome.discountFen,
-      redeemedAt: view.redeemedAt,
-      businessDay,
-      parts: view.parts,
-    };
-    await m.query(
-      `INSERT INTO outbox_event (topic, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)`,
-      [OutboxTopic.RedemptionCreated, String(redemptionId), JSON.stringify(payload), now],
-    );
     await this.audit.record(
       {
         actor,
@@ -298,22 +312,6 @@ export class RedemptionService {
       },
       m,
     );
-    // Last, so the hot funder rows stay locked only until the commit that follows.
-    try {
-      await addCommitted(m, outcome.parts, 1);
-    } catch (e) {
-      if (isConstraintViolation(e, 'ck_funder_committed_within_budget')) {
-        throw new RedemptionException(
-          'FUNDER_BUDGET_EXHAUSTED',
-          "A funder's budget cannot cover this subsidy",
-          {
-            parts: outcome.parts,
-          },
-        );
-      }
-      throw e;
-    }
-    redemptionsTotal.inc();
     return view;
   }
 
@@ -339,11 +337,25 @@ export class RedemptionService {
     return ctx;
   }
 
-  /** Verifies the code; forged numeric codes are counted per cashier and stop a guesser. */
-  private async checkCode(actor: Actor, input: RedeemInput): Promise<VerifiedCode> {
-    const key = this.redis.key('redemption', 'forged', actor.id);
-    const forged = Number((await this.redis.client.get(key)) ?? 0);
-    if (forged >= FORGED_CODE_LIMIT) {
+  private forgedKey(actor: Actor): string {
+    return this.redis.key('redemption', 'forged', actor.id);
+  }
+
+  /** How many forged codes this cashier sent lately (never rejects: a Redis outage does not stop tills). */
+  private forgedCount(actor: Actor): Promise<number> {
+    return this.redis.client.get(this.forgedKey(actor)).then(
+      (v) => Number(v ?? 0),
+      () => 0,
+    );
+  }
+
+  /** Verifies the code; forged codes are counted per cashier, and too many stop a guesser for a while. */
+  private async checkCode(
+    actor: Actor,
+    input: RedeemInput,
+    forgedCount: Promise<number>,
+  ): Promise<VerifiedCode> {
+    if ((await forgedCount) >= FORGED_CODE_LIMIT) {
       throw new RedemptionException(
         'RATE_LIMITED',
         `Too many invalid voucher codes; scanning is paused for up to ${FORGED_CODE_WINDOW_S / 60} minutes`,
@@ -353,6 +365,7 @@ export class RedemptionService {
       return this.codes.verify(input.code, input.voucherId);
     } catch (e) {
       if (e instanceof RedemptionException && e.code === 'VOUCHER_CODE_FORGED') {
+        const key = this.forgedKey(actor);
         await this.redis.client.multi().incr(key).expire(key, FORGED_CODE_WINDOW_S).exec();
         await this.audit.record({
           actor,

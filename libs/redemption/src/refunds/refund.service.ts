@@ -21,7 +21,7 @@ import {
 } from '@jinli/platform';
 import { RedemptionException } from '../redemption.exception';
 import { RedemptionService } from '../redeem/redemption.service';
-import { addCommitted, changed } from '../redeem/sql';
+import { changed } from '../redeem/sql';
 
 export interface RefundInput {
   /** Amount returned to the customer for goods brought back, in fen. */
@@ -67,7 +67,8 @@ const refundsTotal = counter('jinli_refunds_total', 'Refunds recorded, by outcom
  * Refunds ("线下购物线上退，本地消费异地退"): at any store of the merchant, days later, full or partial.
  * A refund that leaves the order below the threshold (a full refund leaves zero) reverses the
  * redemption: every funder part gets a reversal row (settled or not: settlement decides whether it
- * becomes a negative line), the funders' committed budget goes back, and the voucher is restored or
+ * becomes a negative line), the funders' committed budget goes back (a trigger on reversal, at
+ * commit), and the voucher is restored or
  * voided by the batch's refund policy. Otherwise the redemption stays with a smaller net order amount.
  */
 @Injectable()
@@ -215,11 +216,6 @@ export class RefundService {
       };
       await this.outbox(m, OutboxTopic.RedemptionReversed, r.id, payload, now);
       await this.record(m, actor, r, refund.id, input, outcome, after);
-      await addCommitted(
-        m,
-        reversals.map((x) => ({ funderId: x.funder_id, amountFen: x.amount_fen })),
-        -1,
-      );
     } else {
       await m.query(`UPDATE redemption SET net_order_amount_fen = $2 WHERE id = $1`, [r.id, after]);
       const payload: RedemptionAmendedPayload = {
