@@ -1,3 +1,5 @@
+export * from './db-snapshot';
 export * from './factories';
 export * from './redemption-factories';
+export * from './sql-fixtures';
 export * from './test-api';

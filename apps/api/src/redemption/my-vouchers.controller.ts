@@ -4,7 +4,7 @@ import { Role } from '@jinli/contracts';
 import { RedemptionViewsService } from '@jinli/redemption';
 import { Actor, CurrentActor, Roles } from '@jinli/platform';
 import { API } from '../common/api';
-import { IdPipe } from '../common/validators';
+import { BigIdPipe } from '../common/validators';
 import { MyVouchersQuery } from './redemption.dto';
 
 @ApiTags('citizen')
@@ -23,14 +23,14 @@ export class MyVouchersController {
   @Roles(Role.Citizen)
   @Get(':id')
   @ApiOperation({ summary: 'One of my vouchers: its rules, where it can be used, and its live code' })
-  get(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number) {
+  get(@CurrentActor() actor: Actor, @Param('id', BigIdPipe) id: number) {
     return this.views.myVoucher(actor.id, id);
   }
 
   @Roles(Role.Citizen)
   @Get(':id/code')
   @ApiOperation({ summary: 'The live code of one of my vouchers (changes every 30 seconds)' })
-  code(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number) {
+  code(@CurrentActor() actor: Actor, @Param('id', BigIdPipe) id: number) {
     return this.views.myVoucherCode(actor.id, id);
   }
 }

@@ -5,7 +5,7 @@ import { Role } from '@jinli/contracts';
 import { RedemptionService, RedemptionViewsService, RefundService } from '@jinli/redemption';
 import { Actor, CurrentActor, IdempotencyService, IdempotentResponse, Roles } from '@jinli/platform';
 import { API } from '../common/api';
-import { IdPipe } from '../common/validators';
+import { BigIdPipe } from '../common/validators';
 import { RedeemDto, RefundDto } from './redemption.dto';
 
 const IDEMPOTENCY_HEADER = {
@@ -55,7 +55,7 @@ export class RedemptionsController {
   @Roles(Role.Cashier, Role.MerchantOwner)
   @Get(':id')
   @ApiOperation({ summary: 'One redemption of my merchant, with its parts and refunds' })
-  get(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number) {
+  get(@CurrentActor() actor: Actor, @Param('id', BigIdPipe) id: number) {
     return this.views.redemption(actor.merchantId!, id);
   }
 
@@ -65,7 +65,7 @@ export class RedemptionsController {
   @ApiOperation({ summary: 'Refund all or part of an order, at any store of the same merchant' })
   async refund(
     @CurrentActor() actor: Actor,
-    @Param('id', IdPipe) id: number,
+    @Param('id', BigIdPipe) id: number,
     @Body() dto: RefundDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
