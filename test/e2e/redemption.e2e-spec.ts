@@ -173,6 +173,13 @@ describe('redemption at the till (HTTP)', () => {
       expect(forgedAudit[0].n).toBe(1);
     });
 
+    it('answers 404 for a genuine code of a voucher that does not exist', async () => {
+      const s = await rf.scene();
+      const res = await redeem(s, body(s, { code: rf.code(999_999_998).qr }));
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('VOUCHER_NOT_FOUND');
+    });
+
     it('pauses a cashier who sends too many forged codes', async () => {
       const s = await rf.scene();
       const fresh = rf.code(s.voucher.id);
