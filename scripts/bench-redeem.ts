@@ -40,6 +40,8 @@ const SAME = Number(arg('same', '50'));
 const WARMUP = Number(arg('warmup', '300'));
 const LOG_LEVEL = arg('log-level', 'info');
 const POOL = arg('pool', '20');
+/** API processes (as behind a load balancer); tills are spread over them. */
+const PROCESSES = Math.max(1, Number(arg('api-processes', '1')));
 /** Extra node flags for the API process, e.g. --api-node-args=--cpu-prof (profiling). */
 const API_NODE_ARGS = arg('api-node-args', '').split(' ').filter(Boolean);
 
@@ -160,7 +162,8 @@ async function main(): Promise<void> {
   dbUrl.pathname = `/${DB_NAME}`;
   const admin = new URL(services.databaseUrl);
   admin.pathname = '/postgres';
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let i = 0; i < PROCESSES; i++) ports.push(await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
     // Own key prefix: nothing else's Redis keys are touched, nothing is flushed.
     REDIS_KEY_PREFIX: `${DB_NAME}:`,
     HOST: '127.0.0.1',
-    PORT: String(port),
+    PORT: String(ports[0]),
     LOG_LEVEL,
     JWT_SECRET: randomBytes(32).toString('hex'),
     ID_HASH_SALT: randomBytes(32).toString('hex'),
@@ -197,7 +200,8 @@ async function main(): Promise<void> {
     new JwtService({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
     config,
   );
-  const tills = cashiers.map((c) => ({
+  const tills = cashiers.map((c, i) => ({
+    port: ports[i % PROCESSES],
     storeId: c.store_id,
     token: tokens.issue({ id: c.id, role: Role.Cashier, merchantId, storeId: c.store_id }, Date.now())
       .accessToken,
@@ -209,72 +213,98 @@ async function main(): Promise<void> {
 
   mkdirSync(join(DATA_DIR, 'logs'), { recursive: true });
   const logPath = join(DATA_DIR, 'logs', 'bench-redeem-api.log');
-  const child = spawn(process.execPath, [...API_NODE_ARGS, apiMain], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const log = createWriteStream(logPath);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const children: ChildProcess[] = ports.map((port) => {
+    const child = spawn(process.execPath, [...API_NODE_ARGS, apiMain], {
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    return child;
+  });
   let result: Record<string, unknown> = {};
   try {
-    await waitUp(port, child);
+    await Promise.all(children.map((child, i) => waitUp(ports[i], child)));
     console.log(
-      `API (production build, pid ${child.pid}) on port ${port}, LOG_LEVEL=${LOG_LEVEL}, pool ${POOL}; log: ${logPath}`,
+      `API (production build): ${PROCESSES} process(es) (pid ${children.map((c) => c.pid).join(', ')}), LOG_LEVEL=${LOG_LEVEL}, pool ${POOL} each; log: ${logPath}`,
     );
 
     let next = 0;
-    const run = (amount: number, connections: number) => {
+    // Closed loop: `connections` tills (spread over the processes) scanning back to back.
+    const run = async (amount: number, connections: number) => {
       const statuses = new Map<number, number>();
       const latencies: number[] = [];
       const started = performance.now();
-      return new Promise<{ statuses: Map<number, number>; latencies: number[]; seconds: number }>(
-        (resolve, reject) => {
-          const instance = autocannon(
-            {
-              url: `http://127.0.0.1:${port}`,
-              connections,
-              amount,
-              timeout: 30,
-              requests: [
-                {
-                  method: 'POST',
-                  path: '/api/v1/redemptions',
-                  setupRequest: (req: any) => {
-                    const i = next++;
-                    const till = tills[i % tills.length];
-                    return {
-                      ...req,
-                      headers: {
-                        'content-type': 'application/json',
-                        authorization: `Bearer ${till.token}`,
-                        'idempotency-key': randomUUID(),
-                      },
-                      body: JSON.stringify({
-                        code: codeOf(voucherIds[i]),
-                        orderAmountFen: 12800,
-                        storeId: till.storeId,
-                      }),
-                    };
-                  },
-                },
-              ],
-            },
-            (err: Error | null) => {
-              if (err) reject(err);
-              else resolve({ statuses, latencies, seconds: (performance.now() - started) / 1000 });
-            },
+      await Promise.all(
+        ports.map((port) => {
+          const group = tills.filter((t) => t.port === port).slice(0, Math.ceil(connections / PROCESSES));
+          let turn = 0;
+          return runOne(
+            port,
+            group,
+            Math.round(amount / PROCESSES),
+            statuses,
+            latencies,
+            () => group[turn++ % group.length],
           );
-          instance.on(
-            'response',
-            (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-              statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-              latencies.push(responseTime);
-            },
-          );
-        },
+        }),
       );
+      return { statuses, latencies, seconds: (performance.now() - started) / 1000 };
     };
+    function runOne(
+      port: number,
+      group: typeof tills,
+      amount: number,
+      statuses: Map<number, number>,
+      latencies: number[],
+      pick: () => (typeof tills)[number],
+    ) {
+      return new Promise<void>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `http://127.0.0.1:${port}`,
+            connections: group.length,
+            amount,
+            timeout: 30,
+            requests: [
+              {
+                method: 'POST',
+                path: '/api/v1/redemptions',
+                setupRequest: (req: any) => {
+                  const i = next++;
+                  const till = pick();
+                  return {
+                    ...req,
+                    headers: {
+                      'content-type': 'application/json',
+                      authorization: `Bearer ${till.token}`,
+                      'idempotency-key': randomUUID(),
+                    },
+                    body: JSON.stringify({
+                      code: codeOf(voucherIds[i]),
+                      orderAmountFen: 12800,
+                      storeId: till.storeId,
+                    }),
+                  };
+                },
+              },
+            ],
+          },
+          (err: Error | null) => {
+            if (err) reject(err);
+            else resolve();
+          },
+        );
+        instance.on(
+          'response',
+          (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+            statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+            latencies.push(responseTime);
+          },
+        );
+      });
+    }
 
     if (WARMUP > 0) {
       await run(WARMUP, Math.min(TILLS, 20));
@@ -324,7 +354,7 @@ async function main(): Promise<void> {
               const req = request(
                 {
                   host: '127.0.0.1',
-                  port,
+                  port: till.port,
                   path: '/api/v1/redemptions',
                   method: 'POST',
                   agent,
@@ -364,7 +394,7 @@ async function main(): Promise<void> {
       Array.from({ length: SAME }, async (_, i) => {
         const till = tills[i % tills.length];
         const t0 = performance.now();
-        const res = await fetch(`http://127.0.0.1:${port}/api/v1/redemptions`, {
+        const res = await fetch(`http://127.0.0.1:${till.port}/api/v1/redemptions`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -424,12 +454,15 @@ async function main(): Promise<void> {
       db_consistent: consistent,
       log_level: LOG_LEVEL,
       pool: Number(POOL),
+      api_processes: PROCESSES,
       cpus: cpus().length,
     };
   } finally {
     await db.end();
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    for (const child of children) {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
     await services.stop();
   }
   console.log(JSON.stringify(result));
