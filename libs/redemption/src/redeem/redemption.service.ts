@@ -175,12 +175,7 @@ export class RedemptionService {
   private async redeemIn(m: EntityManager, actor: Actor, input: RedeemInput): Promise<RedemptionView> {
     // The forged-code counter is read from Redis while PostgreSQL checks the store.
     const forged = this.forgedCount(actor);
-    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m).catch(
-      async (e: unknown) => {
-        await forged;
-        throw e;
-      },
-    );
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m);
     const code = await this.checkCode(actor, input, forged);
     // Vouchers stacked on one order are decided one at a time.
     if (input.orderRef)
