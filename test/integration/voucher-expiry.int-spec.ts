@@ -16,7 +16,7 @@ describe('voucher expiry job', () => {
   const q = <T = any>(sql: string, params: unknown[] = []) =>
     api.dataSource.query(sql, params) as Promise<T[]>;
 
-  it('expires claimed vouchers past their validity in chunks, once, and names the batches that recycle', async () => {
+  it('expires claimed vouchers past their validity in chunks, once, and recycles the quota where the batch says so', async () => {
     const recycling = await f.batch({ recycleExpired: true });
     const plain = await f.batch();
     const now = api.clock.nowMs();
@@ -55,6 +55,16 @@ describe('voucher expiry job', () => {
     expect(await status([used.id])).toEqual(['void']);
     const [changedAt] = await q(`SELECT status_changed_at FROM voucher WHERE id = $1`, [due[0].id]);
     expect(changedAt.status_changed_at).toEqual(api.clock.now());
+
+    // Claiming's QuotaRecyclingService gave the recycling batch's quota back; the other kept it.
+    const returned = async (batchId: number) =>
+      (await q(`SELECT returned_count FROM voucher_batch WHERE id = $1`, [batchId]))[0].returned_count;
+    expect(await returned(recycling.id)).toBe(5);
+    expect(await returned(plain.id)).toBe(0);
+    const flags = await q(`SELECT quota_returned FROM voucher WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+      [...due, ...duePlain].map((v) => v.id),
+    ]);
+    expect(flags.map((r) => r.quota_returned)).toEqual([true, true, true, true, true, false]);
 
     const second = await sut.expireDue();
     expect(second).toEqual({ expired: 0, batchIds: [], recycledBatchIds: [] });

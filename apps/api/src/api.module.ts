@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { RedemptionModule } from '@jinli/redemption';
 import {
@@ -21,6 +22,9 @@ import {
   SmsSender,
 } from '@jinli/platform';
 import { AuthController } from './auth/auth.controller';
+import { ClaimBenchController } from './claiming/bench.controller';
+import { ClaimingOpsController } from './claiming/claiming-ops.controller';
+import { ClaimsController } from './claiming/claims.controller';
 import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
@@ -65,6 +69,7 @@ export class ApiModule {
           }),
         }),
         IssuingModule,
+        ClaimingModule,
         RedemptionModule,
       ],
       controllers: [
@@ -74,6 +79,9 @@ export class ApiModule {
         CampaignsController,
         BatchesController,
         MerchantsController,
+        ClaimsController,
+        ClaimingOpsController,
+        ...(config.claiming.benchRoutes ? [ClaimBenchController] : []),
         RedemptionsController,
         MerchantDayController,
         MyVouchersController,

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ReconcileClaimsJob, RecycleExpiredQuotaJob } from '@jinli/claiming';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
 import { ExpireVouchersJob, PurgeIdempotencyJob } from '@jinli/redemption';
 
@@ -11,6 +12,10 @@ export interface Schedule {
 
 /** Every repeatable job of Jinli, registered (idempotently) when the worker starts. */
 export const SCHEDULES: Schedule[] = [
+  // Rebuild counters Redis lost; return reservations left without a voucher row.
+  { id: 'claiming-reconcile', job: ReconcileClaimsJob, pattern: '* * * * *' },
+  // Quota of expired, never redeemed vouchers back to a later round (the expiry job also calls it).
+  { id: 'claiming-recycle-expired-quota', job: RecycleExpiredQuotaJob, pattern: '15 * * * *' },
   // Cheap (a partial index on claimed vouchers by expiry) and keeps "expired" close to the truth.
   { id: 'redemption-expire-vouchers', job: ExpireVouchersJob, pattern: '* * * * *' },
   { id: 'redemption-purge-idempotency', job: PurgeIdempotencyJob, pattern: '30 3 * * *' },

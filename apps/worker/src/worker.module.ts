@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { RedemptionModule } from '@jinli/redemption';
 import {
@@ -37,6 +38,7 @@ export class WorkerModule {
         QueueModule,
         JobRunnerModule,
         IssuingModule,
+        ClaimingModule,
         RedemptionModule,
       ],
       providers: [ScheduleRegistrar],

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { VoucherCodeService } from './codes/voucher-code.service';
-import { ExpiredQuotaRecycler, NoQuotaRecycling } from './expiry/expired-quota-recycler';
+import { ClaimingQuotaRecycler, ExpiredQuotaRecycler } from './expiry/expired-quota-recycler';
 import { VoucherExpiryService } from './expiry/voucher-expiry.service';
 import { IdempotencyPurgeService } from './idempotency-purge.service';
 import { RedemptionService } from './redeem/redemption.service';
@@ -18,8 +19,8 @@ const services = [
 ];
 
 @Module({
-  imports: [IssuingModule],
-  providers: [...services, { provide: ExpiredQuotaRecycler, useClass: NoQuotaRecycling }],
+  imports: [IssuingModule, ClaimingModule],
+  providers: [...services, { provide: ExpiredQuotaRecycler, useClass: ClaimingQuotaRecycler }],
   exports: [...services, ExpiredQuotaRecycler],
 })
 export class RedemptionModule {}

@@ -3,3 +3,4 @@ export * from './factories';
 export * from './redemption-factories';
 export * from './sql-fixtures';
 export * from './test-api';
+export * from './claiming';

@@ -1,4 +1,5 @@
 import { AuthErrors } from './auth.errors';
+import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
 import { RedemptionErrors } from './redemption.errors';
@@ -11,6 +12,7 @@ export const ERROR_STATUS = {
   ...CommonErrors,
   ...AuthErrors,
   ...IssuingErrors,
+  ...ClaimingErrors,
   ...RedemptionErrors,
 } as const;
 
@@ -23,4 +25,5 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, CommonErrors, IssuingErrors, RedemptionErrors };
+export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors, RedemptionErrors };
+export { ClaimIneligibleReason } from './claiming.errors';

@@ -1,21 +1,24 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { QuotaRecyclingService } from '@jinli/claiming';
 
 /**
  * Where expired, never redeemed vouchers give their quota back to later claim rounds. Claiming owns
- * that (its QuotaRecyclingService); redemption only tells it which batches just had vouchers expire.
- * Kept behind this port so the expiry job works before and after claiming's service is wired in.
+ * that; redemption only tells it which batches just had vouchers expire. A port, so tests (and a
+ * deployment without recycling) can swap it.
  */
 export abstract class ExpiredQuotaRecycler {
   /** Batches (with recycle_expired set) that have newly expired vouchers. Must be idempotent. */
   abstract recycleExpired(batchIds: number[]): Promise<void>;
 }
 
-/** Until claiming's QuotaRecyclingService is wired in: nothing is recycled (it can catch up later). */
+/** Claiming's QuotaRecyclingService (its own hourly schedule catches up whatever this call misses). */
 @Injectable()
-export class NoQuotaRecycling extends ExpiredQuotaRecycler {
-  private readonly log = new Logger('QuotaRecycling');
+export class ClaimingQuotaRecycler extends ExpiredQuotaRecycler {
+  constructor(private readonly recycling: QuotaRecyclingService) {
+    super();
+  }
 
   override async recycleExpired(batchIds: number[]): Promise<void> {
-    if (batchIds.length) this.log.debug(`quota recycling not wired yet; batches ${batchIds.join(', ')} wait`);
+    await this.recycling.recycleExpired({ batchIds });
   }
 }

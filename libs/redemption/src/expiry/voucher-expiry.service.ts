@@ -63,7 +63,16 @@ export class VoucherExpiryService {
         [batchIds],
       )) as { id: number }[];
       recycledBatchIds = rows.map((r) => r.id);
-      if (recycledBatchIds.length) await this.recycler.recycleExpired(recycledBatchIds);
+      if (recycledBatchIds.length) {
+        try {
+          await this.recycler.recycleExpired(recycledBatchIds);
+        } catch (e) {
+          // The vouchers are expired either way; claiming's own schedule recycles what is left.
+          this.log.warn(
+            `quota recycling for batches ${recycledBatchIds.join(', ')}: ${(e as Error).message}`,
+          );
+        }
+      }
     }
     return { expired, batchIds, recycledBatchIds };
   }
