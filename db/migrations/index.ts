@@ -1,10 +1,12 @@
 import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
 import { CampaignSharesBothSides1764250000000 } from './1764250000000-campaign-shares-both-sides';
 import { ClaimRoundTransfers1764300000000 } from './1764300000000-claim-round-transfers';
+import { Redemption1764400000000 } from './1764400000000-redemption';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
   InitialSchema1764201600000,
   CampaignSharesBothSides1764250000000,
   ClaimRoundTransfers1764300000000,
+  Redemption1764400000000,
 ];

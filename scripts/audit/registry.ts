@@ -1,4 +1,5 @@
 import { CLAIMING_CHECKS } from './claiming.checks';
+import { REDEMPTION_CHECKS } from './redemption.checks';
 import { AuditCheck, AuditContext, AuditViolation } from './types';
 
 export * from './types';
@@ -7,7 +8,7 @@ export * from './types';
  * Every invariant `npm run audit` checks. Each context adds its own list here
  * (scripts/audit/<context>.checks.ts).
  */
-export const AUDIT_CHECKS: AuditCheck[] = [...CLAIMING_CHECKS];
+export const AUDIT_CHECKS: AuditCheck[] = [...CLAIMING_CHECKS, ...REDEMPTION_CHECKS];
 
 export interface AuditReport {
   checks: { name: string; description: string; violations: number; error?: string }[];

@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
+import { RedemptionModule } from '@jinli/redemption';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -30,6 +31,9 @@ import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
 import { MerchantsController } from './issuing/merchants.controller';
+import { MerchantDayController } from './redemption/merchant-day.controller';
+import { MyVouchersController } from './redemption/my-vouchers.controller';
+import { RedemptionsController } from './redemption/redemptions.controller';
 import { SystemController } from './system/health.controller';
 
 export interface ApiOptions {
@@ -68,6 +72,7 @@ export class ApiModule {
         }),
         IssuingModule,
         ClaimingModule,
+        RedemptionModule,
       ],
       controllers: [
         SystemController,
@@ -80,6 +85,9 @@ export class ApiModule {
         ClaimsController,
         ClaimingOpsController,
         ...(config.claiming.benchRoutes ? [ClaimBenchController] : []),
+        RedemptionsController,
+        MerchantDayController,
+        MyVouchersController,
       ],
       providers: [
         RedisHealthIndicator,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReconcileClaimsJob, RecycleExpiredQuotaJob } from '@jinli/claiming';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+import { ExpireVouchersJob, PurgeIdempotencyJob } from '@jinli/redemption';
 
 export interface Schedule {
   id: string;
@@ -15,6 +16,9 @@ export const SCHEDULES: Schedule[] = [
   { id: 'claiming-reconcile', job: ReconcileClaimsJob, pattern: '* * * * *' },
   // Quota of expired, never redeemed vouchers back to a later round (the expiry job also calls it).
   { id: 'claiming-recycle-expired-quota', job: RecycleExpiredQuotaJob, pattern: '15 * * * *' },
+  // Cheap (a partial index on claimed vouchers by expiry) and keeps "expired" close to the truth.
+  { id: 'redemption-expire-vouchers', job: ExpireVouchersJob, pattern: '* * * * *' },
+  { id: 'redemption-purge-idempotency', job: PurgeIdempotencyJob, pattern: '30 3 * * *' },
 ];
 
 @Injectable()

@@ -2,6 +2,7 @@ import { AuthErrors } from './auth.errors';
 import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
+import { RedemptionErrors } from './redemption.errors';
 
 /**
  * Every stable error code Jinli answers with, and its HTTP status. Each bounded context keeps its
@@ -12,6 +13,7 @@ export const ERROR_STATUS = {
   ...AuthErrors,
   ...IssuingErrors,
   ...ClaimingErrors,
+  ...RedemptionErrors,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -23,5 +25,5 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors };
+export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors, RedemptionErrors };
 export { ClaimIneligibleReason } from './claiming.errors';
