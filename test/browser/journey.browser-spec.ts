@@ -344,6 +344,17 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await page.locator('[data-test=tab-today]').click();
     await expect(page.locator('[data-test=total-redemptions]').textContent()).resolves.toBe('1');
     await expect(page.locator('[data-test=total-net-order]').textContent()).resolves.toContain('¥128.50');
+
+    // The customer brings back ¥20.00 of goods: the order stays above 满100, the redemption is kept.
+    const [redemption] = (await stack.dataSource.query(`SELECT id FROM redemption WHERE merchant_id = $1`, [
+      merchantId,
+    ])) as { id: number }[];
+    await page.locator(`[data-test=refund-${redemption.id}]`).click();
+    await page.locator('[data-test=refund-amount] input').fill('20');
+    await page.locator('[data-test=refund-confirm]').click();
+    await page.locator('.van-notify', { hasText: '已退款 ¥20.00' }).waitFor();
+    await expect(page.locator('.van-notify').textContent()).resolves.toContain('核销保留');
+    await expect(page.locator('[data-test=total-net-order]').textContent()).resolves.toContain('¥108.50');
     await screenshot(page, 'till-today');
   });
 
@@ -405,13 +416,18 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await page.waitForURL(/\/console\/reports$/);
     // Reports read aggregates fed from the outbox (processed every few seconds): ask until it is in.
     const taicang = page.locator('[data-test=report-rows] tr', { hasText: '太仓市' });
-    for (let i = 0; i < 30 && !(await taicang.count()); i++) {
+    for (
+      let i = 0;
+      i < 30 && !((await taicang.count()) && (await taicang.textContent())!.includes('¥108.50'));
+      i++
+    ) {
       await page.waitForTimeout(1000);
       await page.locator('[data-test=report-run]').click();
     }
-    await expect(taicang.textContent()).resolves.toContain('¥128.50');
+    // Consumption driven is net of the ¥20.00 refund: ¥108.50 for ¥30.00 of subsidy, leverage 3.6.
+    await expect(taicang.textContent()).resolves.toContain('¥108.50');
     await expect(taicang.textContent()).resolves.toContain('¥30.00');
-    await expect(taicang.textContent()).resolves.toContain('4.3');
+    await expect(taicang.textContent()).resolves.toContain('3.6');
     await screenshot(page, 'console-reports');
     const [xlsx] = await Promise.all([
       page.waitForEvent('download'),
