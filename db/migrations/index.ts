@@ -1,4 +1,10 @@
 import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
+import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
+import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
-export const MIGRATIONS = [InitialSchema1764201600000];
+export const MIGRATIONS = [
+  InitialSchema1764201600000,
+  SettlementRuns1764500000000,
+  ReportingAggregates1764500100000,
+];

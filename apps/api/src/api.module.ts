@@ -6,6 +6,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { IssuingModule } from '@jinli/issuing';
+import { SettlementModule } from '@jinli/settlement';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -24,6 +25,11 @@ import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
 import { MerchantsController } from './issuing/merchants.controller';
+import { BullBoardModule } from './settlement/bull-board.module';
+import { LedgerController } from './settlement/ledger.controller';
+import { PayoutsController } from './settlement/payouts.controller';
+import { SettlementRunsController } from './settlement/settlement-runs.controller';
+import { StatementsController } from './settlement/statements.controller';
 import { SystemController } from './system/health.controller';
 
 export interface ApiOptions {
@@ -57,6 +63,8 @@ export class ApiModule {
           }),
         }),
         IssuingModule,
+        SettlementModule,
+        BullBoardModule,
       ],
       controllers: [
         SystemController,
@@ -65,6 +73,10 @@ export class ApiModule {
         CampaignsController,
         BatchesController,
         MerchantsController,
+        SettlementRunsController,
+        StatementsController,
+        PayoutsController,
+        LedgerController,
       ],
       providers: [
         RedisHealthIndicator,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+import { DailySettlementJob, ProcessOutboxJob } from '@jinli/settlement';
 
 export interface Schedule {
   id: string;
@@ -9,7 +10,12 @@ export interface Schedule {
 }
 
 /** Every repeatable job of Jinli, registered (idempotently) when the worker starts. */
-export const SCHEDULES: Schedule[] = [];
+export const SCHEDULES: Schedule[] = [
+  // T+1 settlement after midnight, once the previous business day has surely ended.
+  { id: 'settlement-daily', job: DailySettlementJob, pattern: '30 0 * * *' },
+  // Ledger and report aggregates follow redemptions within seconds (six-field cron: seconds first).
+  { id: 'outbox-process', job: ProcessOutboxJob, pattern: '*/5 * * * * *' },
+];
 
 @Injectable()
 export class ScheduleRegistrar {

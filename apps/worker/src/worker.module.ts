@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { IssuingModule } from '@jinli/issuing';
+import { SettlementModule } from '@jinli/settlement';
 import {
   AppConfig,
   Clock,
@@ -36,6 +37,7 @@ export class WorkerModule {
         QueueModule,
         JobRunnerModule,
         IssuingModule,
+        SettlementModule,
       ],
       providers: [ScheduleRegistrar],
     };

@@ -1,6 +1,8 @@
 import { AuthErrors } from './auth.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
+import { ReportingErrors } from './reporting.errors';
+import { SettlementErrors } from './settlement.errors';
 
 /**
  * Every stable error code Jinli answers with, and its HTTP status. Each bounded context keeps its
@@ -10,6 +12,8 @@ export const ERROR_STATUS = {
   ...CommonErrors,
   ...AuthErrors,
   ...IssuingErrors,
+  ...SettlementErrors,
+  ...ReportingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -21,4 +25,4 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, CommonErrors, IssuingErrors };
+export { AuthErrors, CommonErrors, IssuingErrors, ReportingErrors, SettlementErrors };

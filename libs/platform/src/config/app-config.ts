@@ -136,6 +136,23 @@ class Environment {
   @Max(24 * 3600)
   LOGIN_LOCK_S = 15 * 60;
 
+  /** Merchants per settlement chunk job: each chunk settles its merchants in one transaction. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SETTLEMENT_CHUNK_MERCHANTS = 100;
+
+  /**
+   * Business days the daily (T+1) run looks at, ending yesterday: parts of those days still in the
+   * pool (never settled, or released from a rejected statement) are settled by it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(92)
+  SETTLEMENT_DAILY_WINDOW_DAYS = 7;
+
   /** Whether `/docs` serves the OpenAPI UI. */
   @Transform(toBool)
   @IsBoolean()
@@ -162,6 +179,7 @@ export interface AppConfig {
     smsSender: 'console' | 'memory';
   };
   voucherCodes: { keys: { id: string; secret: string }[]; deploymentTag: string };
+  settlement: { chunkMerchants: number; dailyWindowDays: number };
 }
 
 export class ConfigError extends Error {
@@ -224,6 +242,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       smsSender: env.SMS_SENDER as 'console' | 'memory',
     },
     voucherCodes: { keys, deploymentTag: env.DEPLOYMENT_TAG },
+    settlement: {
+      chunkMerchants: env.SETTLEMENT_CHUNK_MERCHANTS,
+      dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,
+    },
   };
 }
 

@@ -1,0 +1,216 @@
+import { EntityManager } from 'typeorm';
+import { OutboxTopic } from '@jinli/contracts';
+import { queryRows } from '../sql';
+
+/** One invariant of the money trail, checked against PostgreSQL. Returns problems (empty: holds). */
+export interface SettlementAuditCheck {
+  name: string;
+  description: string;
+  run(m: EntityManager): Promise<string[]>;
+}
+
+export interface SettlementAuditResult {
+  name: string;
+  description: string;
+  ok: boolean;
+  problems: string[];
+}
+
+/** Problems listed per check, at most. */
+const SHOW = 20;
+
+async function list(m: EntityManager, sql: string, params: unknown[] = []): Promise<string[]> {
+  const rows = await queryRows<{ problem: string }>(m, `${sql} LIMIT ${SHOW}`, params);
+  return rows.map((r) => r.problem);
+}
+
+const ledgerBalanced: SettlementAuditCheck = {
+  name: 'ledger balanced',
+  description: 'Every journal sums to zero (debits positive, credits negative), so the whole ledger does.',
+  async run(m) {
+    const problems = await list(
+      m,
+      `SELECT format('journal %s (%s %s %s) sums to %s', j.id, j.kind, j.ref_type, j.ref_id, x.total) AS problem
+         FROM (SELECT journal_id, sum(amount_fen) AS total FROM ledger_entry GROUP BY journal_id HAVING sum(amount_fen) <> 0) x
+         JOIN ledger_journal j ON j.id = x.journal_id ORDER BY j.id`,
+    );
+    const [all] = await queryRows<{ total: string }>(
+      m,
+      `SELECT COALESCE(sum(amount_fen), 0)::text AS total FROM ledger_entry`,
+    );
+    if (all.total !== '0') problems.push(`the ledger sums to ${all.total}, not 0`);
+    return problems;
+  },
+};
+
+const ledgerMatchesStatements: SettlementAuditCheck = {
+  name: 'ledger matches statements',
+  description:
+    'Per funder and merchant: funder_payable holds the approved, unpaid statements; bank holds the paid ones; every approved or paid statement has its payable journal.',
+  run(m) {
+    return list(
+      m,
+      `WITH st AS (
+         SELECT funder_id, merchant_id,
+                sum(total_fen) FILTER (WHERE status = 'approved') AS approved,
+                sum(total_fen) FILTER (WHERE status = 'paid') AS paid
+           FROM settlement_statement WHERE status IN ('approved', 'paid') GROUP BY 1, 2),
+       le AS (
+         SELECT funder_id, merchant_id,
+                sum(amount_fen) FILTER (WHERE account = 'funder_payable') AS payable,
+                sum(amount_fen) FILTER (WHERE account = 'bank') AS bank
+           FROM ledger_entry WHERE account IN ('funder_payable', 'bank') GROUP BY 1, 2)
+       SELECT format('funder %s merchant %s: approved unpaid %s vs payable %s, paid %s vs bank %s',
+                     COALESCE(st.funder_id, le.funder_id), COALESCE(st.merchant_id, le.merchant_id),
+                     COALESCE(st.approved, 0), -COALESCE(le.payable, 0), COALESCE(st.paid, 0), -COALESCE(le.bank, 0)) AS problem
+         FROM st FULL JOIN le ON le.funder_id = st.funder_id AND le.merchant_id = st.merchant_id
+        WHERE COALESCE(st.approved, 0) <> -COALESCE(le.payable, 0) OR COALESCE(st.paid, 0) <> -COALESCE(le.bank, 0)
+       UNION ALL
+       SELECT format('statement %s is %s but has no payable journal', s.id, s.status)
+         FROM settlement_statement s
+        WHERE s.status IN ('approved', 'paid')
+          AND NOT EXISTS (SELECT 1 FROM ledger_journal j
+                           WHERE j.kind = 'statement_payable' AND j.ref_type = 'statement' AND j.ref_id = s.id)`,
+    );
+  },
+};
+
+const statementTotals: SettlementAuditCheck = {
+  name: 'statement totals equal their lines',
+  description: 'Each statement total and line count equal the sum and count of its lines.',
+  run(m) {
+    return list(
+      m,
+      `SELECT format('statement %s: total %s, lines sum to %s; line_count %s, %s lines', s.id, s.total_fen,
+                     COALESCE(l.total, 0), s.line_count, COALESCE(l.n, 0)) AS problem
+         FROM settlement_statement s
+         LEFT JOIN (SELECT statement_id, sum(amount_fen) AS total, count(*) AS n FROM statement_line GROUP BY 1) l
+           ON l.statement_id = s.id
+        WHERE s.total_fen <> COALESCE(l.total, 0) OR s.line_count <> COALESCE(l.n, 0)
+        ORDER BY s.id`,
+    );
+  },
+};
+
+const partsSettledOnce: SettlementAuditCheck = {
+  name: 'every settled part settled once',
+  description:
+    'A redemption part is on at most one live line, of a statement of its own merchant, funder and day, for its own amount; lines of rejected or released statements are released.',
+  run(m) {
+    return list(
+      m,
+      `SELECT format('part %s is on %s live lines', redemption_part_id, count(*)) AS problem
+         FROM statement_line WHERE kind = 'part' AND NOT released GROUP BY redemption_part_id HAVING count(*) > 1
+       UNION ALL
+       SELECT format('line %s of statement %s does not match part %s (merchant, funder, day or amount)', l.id, s.id, p.id)
+         FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
+         JOIN redemption_part p ON p.id = l.redemption_part_id
+        WHERE l.kind = 'part' AND (s.merchant_id <> p.merchant_id OR s.funder_id <> p.funder_id
+              OR s.business_day <> p.business_day OR l.amount_fen <> p.amount_fen)
+       UNION ALL
+       SELECT format('line %s of %s statement %s is still live', l.id, s.status, s.id)
+         FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
+        WHERE NOT l.released AND s.status IN ('rejected', 'released')`,
+    );
+  },
+};
+
+const reversalsOnce: SettlementAuditCheck = {
+  name: 'every refund of a settled part reversed exactly once',
+  description:
+    'A reversed redemption whose part was settled (approved or paid) has exactly one reversal of it, on at most one live line, for minus its amount; a reversal line exists only for a settled part; the next daily run after both the refund and the approval carried it.',
+  run(m) {
+    return list(
+      m,
+      `WITH settled AS (
+         SELECT l.redemption_part_id AS part_id, s.reviewed_at
+           FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
+          WHERE l.kind = 'part' AND NOT l.released AND s.status IN ('approved', 'paid'))
+       SELECT format('reversed redemption %s: settled part %s has no reversal', r.id, p.id) AS problem
+         FROM settled x JOIN redemption_part p ON p.id = x.part_id JOIN redemption r ON r.id = p.redemption_id
+        WHERE r.status = 'reversed' AND NOT EXISTS (SELECT 1 FROM reversal v WHERE v.redemption_part_id = p.id)
+       UNION ALL
+       SELECT format('reversal %s is on %s live lines', reversal_id, count(*))
+         FROM statement_line WHERE kind = 'reversal' AND NOT released GROUP BY reversal_id HAVING count(*) > 1
+       UNION ALL
+       SELECT format('reversal line %s: part %s was never settled', l.id, v.redemption_part_id)
+         FROM statement_line l JOIN reversal v ON v.id = l.reversal_id
+        WHERE l.kind = 'reversal' AND NOT l.released
+          AND NOT EXISTS (SELECT 1 FROM settled x WHERE x.part_id = v.redemption_part_id)
+       UNION ALL
+       SELECT format('reversal line %s: amount %s is not minus reversal %s of %s (merchant %s, funder %s)',
+                     l.id, l.amount_fen, v.id, v.amount_fen, v.merchant_id, v.funder_id)
+         FROM statement_line l JOIN reversal v ON v.id = l.reversal_id JOIN settlement_statement s ON s.id = l.statement_id
+        WHERE l.kind = 'reversal' AND (l.amount_fen <> -v.amount_fen OR s.merchant_id <> v.merchant_id OR s.funder_id <> v.funder_id)
+       UNION ALL
+       SELECT format('reversal %s of settled part %s was missed by daily run %s', v.id, v.redemption_part_id, run.id)
+         FROM reversal v JOIN settled x ON x.part_id = v.redemption_part_id
+         JOIN LATERAL (SELECT id FROM settlement_run
+                        WHERE kind = 'daily' AND status = 'completed' AND to_day >= v.business_day
+                          AND created_at > v.created_at AND created_at > x.reviewed_at
+                        ORDER BY id LIMIT 1) run ON true
+        WHERE NOT EXISTS (SELECT 1 FROM statement_line l WHERE l.reversal_id = v.id AND l.kind = 'reversal' AND NOT l.released)`,
+    );
+  },
+};
+
+const budgetsConsistent: SettlementAuditCheck = {
+  name: 'budgets consistent',
+  description:
+    'Per funder: committed_fen equals the parts of live redemptions, lies within the budget, and equals the ledger funder_budget balance plus outbox rows not yet posted.',
+  run(m) {
+    return list(
+      m,
+      `WITH live AS (
+         SELECT p.funder_id, sum(p.amount_fen) AS amount FROM redemption_part p
+           JOIN redemption r ON r.id = p.redemption_id WHERE r.status = 'active' GROUP BY 1),
+       ledger AS (
+         SELECT funder_id, sum(amount_fen) AS amount FROM ledger_entry WHERE account = 'funder_budget' GROUP BY 1),
+       pending AS (
+         SELECT funder_id, sum(amount) AS amount FROM (
+           SELECT (p->>'funderId')::int AS funder_id, (p->>'amountFen')::bigint AS amount
+             FROM outbox_event e CROSS JOIN LATERAL jsonb_array_elements(e.payload->'parts') p
+            WHERE e.published_at IS NULL AND e.topic = $1
+           UNION ALL
+           SELECT (p->>'funderId')::int, -(p->>'amountFen')::bigint
+             FROM outbox_event e CROSS JOIN LATERAL jsonb_array_elements(e.payload->'reversals') p
+            WHERE e.published_at IS NULL AND e.topic = $2) x GROUP BY 1)
+       SELECT format('funder %s: committed %s, live parts %s, ledger budget %s + pending %s, budget %s',
+                     f.id, f.committed_fen, COALESCE(live.amount, 0), COALESCE(ledger.amount, 0),
+                     COALESCE(pending.amount, 0), f.budget_fen) AS problem
+         FROM funder f
+         LEFT JOIN live ON live.funder_id = f.id
+         LEFT JOIN ledger ON ledger.funder_id = f.id
+         LEFT JOIN pending ON pending.funder_id = f.id
+        WHERE f.committed_fen <> COALESCE(live.amount, 0)
+           OR f.committed_fen <> COALESCE(ledger.amount, 0) + COALESCE(pending.amount, 0)
+           OR f.committed_fen < 0 OR f.committed_fen > f.budget_fen
+           OR COALESCE(ledger.amount, 0) < 0 OR COALESCE(ledger.amount, 0) > f.budget_fen
+        ORDER BY f.id`,
+      [OutboxTopic.RedemptionCreated, OutboxTopic.RedemptionReversed],
+    );
+  },
+};
+
+/** The checks settlement adds to `npm run audit`. */
+export const SETTLEMENT_AUDIT_CHECKS: SettlementAuditCheck[] = [
+  ledgerBalanced,
+  ledgerMatchesStatements,
+  statementTotals,
+  partsSettledOnce,
+  reversalsOnce,
+  budgetsConsistent,
+];
+
+/** Runs every settlement check in one read-only snapshot. */
+export async function runSettlementAudit(m: EntityManager): Promise<SettlementAuditResult[]> {
+  return m.transaction('REPEATABLE READ', async (t) => {
+    await t.query('SET TRANSACTION READ ONLY');
+    const results: SettlementAuditResult[] = [];
+    for (const check of SETTLEMENT_AUDIT_CHECKS) {
+      const problems = await check.run(t);
+      results.push({ name: check.name, description: check.description, ok: problems.length === 0, problems });
+    }
+    return results;
+  });
+}
