@@ -8,9 +8,14 @@ import { basename, join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 const local = existsSync(join(ROOT, '.jinli-test.json'))
-  ? (JSON.parse(readFileSync(join(ROOT, '.jinli-test.json'), 'utf8')) as { ns?: string; redisDbBase?: number })
+  ? (JSON.parse(readFileSync(join(ROOT, '.jinli-test.json'), 'utf8')) as {
+      ns?: string;
+      redisDbBase?: number;
+    })
   : {};
-export const TEST_NS = (process.env.JINLI_TEST_NS ?? local.ns ?? basename(ROOT)).replace(/[^a-z0-9_]/gi, '').toLowerCase();
+export const TEST_NS = (process.env.JINLI_TEST_NS ?? local.ns ?? basename(ROOT))
+  .replace(/[^a-z0-9_]/gi, '')
+  .toLowerCase();
 export const BASE_DATABASE_URL =
   process.env.JINLI_TEST_DATABASE_URL ??
   process.env.DATABASE_URL ??

@@ -6,6 +6,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { IssuingModule } from '@jinli/issuing';
+import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
 import {
   AllExceptionsFilter,
@@ -25,6 +26,7 @@ import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
 import { MerchantsController } from './issuing/merchants.controller';
+import { ReportsController } from './reporting/reports.controller';
 import { BullBoardModule } from './settlement/bull-board.module';
 import { LedgerController } from './settlement/ledger.controller';
 import { PayoutsController } from './settlement/payouts.controller';
@@ -64,6 +66,7 @@ export class ApiModule {
         }),
         IssuingModule,
         SettlementModule,
+        ReportingModule,
         BullBoardModule,
       ],
       controllers: [
@@ -77,6 +80,7 @@ export class ApiModule {
         StatementsController,
         PayoutsController,
         LedgerController,
+        ReportsController,
       ],
       providers: [
         RedisHealthIndicator,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+import { RefreshClaimsJob } from '@jinli/reporting';
 import { DailySettlementJob, ProcessOutboxJob } from '@jinli/settlement';
 
 export interface Schedule {
@@ -15,6 +16,8 @@ export const SCHEDULES: Schedule[] = [
   { id: 'settlement-daily', job: DailySettlementJob, pattern: '30 0 * * *' },
   // Ledger and report aggregates follow redemptions within seconds (six-field cron: seconds first).
   { id: 'outbox-process', job: ProcessOutboxJob, pattern: '*/5 * * * * *' },
+  // Claims (face value issued) for the reports, recounted for the days that can still change.
+  { id: 'reports-claims', job: RefreshClaimsJob, pattern: '* * * * *' },
 ];
 
 @Injectable()

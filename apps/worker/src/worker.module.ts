@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { IssuingModule } from '@jinli/issuing';
+import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
 import {
   AppConfig,
@@ -38,6 +39,7 @@ export class WorkerModule {
         JobRunnerModule,
         IssuingModule,
         SettlementModule,
+        ReportingModule,
       ],
       providers: [ScheduleRegistrar],
     };
