@@ -89,7 +89,7 @@ export class LeverageXlsxService {
     const p = zonedParts(report.asOf.generatedAt, this.config.businessTimeZone);
     const generated = `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
     ws.getCell(2, 1).value =
-      `统计区间：${report.fromDay} 至 ${report.toDay}　　生成时间：${generated}　　金额单位：元`;
+      `统计区间：${report.fromDay} 至 ${report.toDay}；生成时间：${generated}；金额单位：元`;
 
     const header = ws.getRow(4);
     header.values = [GROUP_TITLES[report.groupBy], ...COLUMNS.map((c) => c.header)];
