@@ -72,6 +72,15 @@ export class StatementListQuery extends PageQuery {
   payoutId?: string;
 }
 
+/** Approval takes no figures (finance approves, it never edits amounts): at most a note for the audit log. */
+export class ApproveDto {
+  @ApiPropertyOptional({ example: '已核对明细' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  note?: string;
+}
+
 export class ReasonDto {
   @ApiProperty({ example: '收款账户信息有误，请商户更正后重新结算' })
   @IsString()
@@ -87,7 +96,7 @@ export class OptionalReasonDto {
   reason?: string;
 }
 
-export class BulkApproveDto {
+export class BulkApproveDto extends ApproveDto {
   @ApiProperty({ type: [Number], description: 'Statements to approve together (all or nothing)' })
   @IsArray()
   @ArrayMinSize(1)

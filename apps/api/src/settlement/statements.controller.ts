@@ -7,6 +7,7 @@ import { API } from '../common/api';
 import { IdPipe } from '../common/validators';
 import { num } from './settlement-runs.controller';
 import {
+  ApproveDto,
   BulkApproveDto,
   OptionalReasonDto,
   PageQuery,
@@ -43,7 +44,7 @@ export class StatementsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve several statements at once (all or nothing, four eyes)' })
   approveMany(@CurrentActor() actor: Actor, @Body() dto: BulkApproveDto) {
-    return this.statements.approve(actor, dto.ids);
+    return this.statements.approve(actor, dto.ids, dto.note);
   }
 
   @Roles(Role.Finance, Role.Auditor, Role.MerchantOwner)
@@ -63,8 +64,8 @@ export class StatementsController {
   @Post(':id/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve (four eyes: not the person who started the run); posts the payable' })
-  async approve(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number) {
-    const [statement] = await this.statements.approve(actor, [id]);
+  async approve(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number, @Body() dto: ApproveDto) {
+    const [statement] = await this.statements.approve(actor, [id], dto.note);
     return statement;
   }
 

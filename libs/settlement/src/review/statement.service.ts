@@ -89,8 +89,8 @@ export class StatementService {
     private readonly ledger: LedgerService,
   ) {}
 
-  approve(actor: Actor, ids: number[]): Promise<StatementView[]> {
-    return this.decide(actor, 'approve', ids);
+  approve(actor: Actor, ids: number[], note?: string): Promise<StatementView[]> {
+    return this.decide(actor, 'approve', ids, undefined, note);
   }
 
   reject(actor: Actor, id: number, reason: string): Promise<StatementView> {
@@ -111,6 +111,7 @@ export class StatementService {
     decision: StatementDecision,
     ids: number[],
     reason?: string,
+    note?: string,
   ): Promise<StatementView[]> {
     const rule = DECISIONS[decision];
     const trimmed = reason?.trim() || undefined;
@@ -164,6 +165,7 @@ export class StatementService {
         from: Object.fromEntries(rows.map((r) => [r.id, r.status])),
         to: rule.to,
         reason: trimmed ?? null,
+        ...(note ? { note } : {}),
       });
       return this.views(m, unique);
     });
