@@ -143,13 +143,18 @@ const reversalsOnce: SettlementAuditCheck = {
          FROM statement_line l JOIN reversal v ON v.id = l.reversal_id JOIN settlement_statement s ON s.id = l.statement_id
         WHERE l.kind = 'reversal' AND (l.amount_fen <> -v.amount_fen OR s.merchant_id <> v.merchant_id OR s.funder_id <> v.funder_id)
        UNION ALL
+       -- A daily run carries every eligible reversal, unless an earlier run already holds that day's slot.
        SELECT format('reversal %s of settled part %s was missed by daily run %s', v.id, v.redemption_part_id, run.id)
          FROM reversal v JOIN settled x ON x.part_id = v.redemption_part_id
-         JOIN LATERAL (SELECT id FROM settlement_run
+         JOIN LATERAL (SELECT id, to_day FROM settlement_run
                         WHERE kind = 'daily' AND status = 'completed' AND to_day >= v.business_day
                           AND created_at > v.created_at AND created_at > x.reviewed_at
                         ORDER BY id LIMIT 1) run ON true
-        WHERE NOT EXISTS (SELECT 1 FROM statement_line l WHERE l.reversal_id = v.id AND l.kind = 'reversal' AND NOT l.released)`,
+        WHERE NOT EXISTS (SELECT 1 FROM settlement_statement s2
+                           WHERE s2.merchant_id = v.merchant_id AND s2.funder_id = v.funder_id
+                             AND s2.business_day = run.to_day
+                             AND s2.run_id < run.id)
+          AND NOT EXISTS (SELECT 1 FROM statement_line l WHERE l.reversal_id = v.id AND l.kind = 'reversal' AND NOT l.released)`,
     );
   },
 };
