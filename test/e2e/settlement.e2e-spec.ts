@@ -233,7 +233,7 @@ describe('settlement over HTTP', () => {
       const auditor = await sf.staff('auditor');
       const audit = await api.request('GET', '/api/v1/settlement/audit', { token: auditor.token });
       const totals = audit.body.find(
-        (c: { name: string }) => c.name === 'statement totals equal their lines',
+        (c: { name: string }) => c.name === 'settlement.statement_totals_match_lines',
       );
       expect(totals.ok).toBe(false);
       expect(totals.problems[0]).toContain(`statement ${s.id}`);

@@ -97,7 +97,7 @@ export class SettlementFactories {
       )) as { id: number; campaignId: number; faceValueFen: number; thresholdFen: number }[];
       const orderAmountFen = input.orderAmountFen ?? b.thresholdFen;
       if (orderAmountFen < b.thresholdFen) throw new Error('order below the threshold');
-      const discountFen = b.faceValueFen;
+      const discountFen = Math.min(b.faceValueFen, orderAmountFen);
       const [v] = (await m.query(`SELECT citizen_id AS "citizenId" FROM voucher WHERE id = $1`, [
         voucherId,
       ])) as {
@@ -296,20 +296,31 @@ export class SettlementFactories {
 }
 
 /**
- * Splits a discount between funders by their shares: each gets the floor of its share, and the
- * fen left over go to the funders in order, one each, so the parts sum to the discount.
+ * Splits a discount between funders as redemption does (largest remainder): each gets the floor of
+ * its exact share, the fen left over go one each to the largest remainders, ties to the lower funder
+ * id, so the parts sum to the discount.
  */
 export function splitDiscount(
   discountFen: number,
   shares: { funderId: number; shareBp: number }[],
 ): { funderId: number; amountFen: number }[] {
-  const parts = shares.map((s) => ({
-    funderId: s.funderId,
-    amountFen: Math.floor((discountFen * s.shareBp) / 10_000),
-  }));
-  let left = discountFen - parts.reduce((sum, p) => sum + p.amountFen, 0);
-  for (let i = 0; left > 0; i = (i + 1) % parts.length, left--) parts[i].amountFen += 1;
-  return parts;
+  const total = shares.reduce((sum, s) => sum + s.shareBp, 0);
+  const rows = [...shares]
+    .sort((a, b) => a.funderId - b.funderId)
+    .map((s) => {
+      const exact = BigInt(discountFen) * BigInt(s.shareBp);
+      return { funderId: s.funderId, amount: exact / BigInt(total), remainder: exact % BigInt(total) };
+    });
+  let left = BigInt(discountFen) - rows.reduce((sum, r) => sum + r.amount, 0n);
+  const byRemainder = [...rows].sort((a, b) =>
+    a.remainder === b.remainder ? a.funderId - b.funderId : a.remainder > b.remainder ? -1 : 1,
+  );
+  for (const r of byRemainder) {
+    if (left === 0n) break;
+    r.amount += 1n;
+    left -= 1n;
+  }
+  return rows.map((r) => ({ funderId: r.funderId, amountFen: Number(r.amount) }));
 }
 
 async function outbox(m: EntityManager, topic: string, aggregateId: number, payload: object, at: Date) {

@@ -4,6 +4,7 @@ import { queryRows } from '../sql';
 
 /** One invariant of the money trail, checked against PostgreSQL. Returns problems (empty: holds). */
 export interface SettlementAuditCheck {
+  /** `settlement.<invariant>`, as `npm run audit` lists it. */
   name: string;
   description: string;
   run(m: EntityManager): Promise<string[]>;
@@ -25,7 +26,7 @@ async function list(m: EntityManager, sql: string, params: unknown[] = []): Prom
 }
 
 const ledgerBalanced: SettlementAuditCheck = {
-  name: 'ledger balanced',
+  name: 'settlement.ledger_balanced',
   description: 'Every journal sums to zero (debits positive, credits negative), so the whole ledger does.',
   async run(m) {
     const problems = await list(
@@ -44,7 +45,7 @@ const ledgerBalanced: SettlementAuditCheck = {
 };
 
 const ledgerMatchesStatements: SettlementAuditCheck = {
-  name: 'ledger matches statements',
+  name: 'settlement.ledger_matches_statements',
   description:
     'Per funder and merchant: funder_payable holds the approved, unpaid statements; bank holds the paid ones; every approved or paid statement has its payable journal.',
   run(m) {
@@ -76,7 +77,7 @@ const ledgerMatchesStatements: SettlementAuditCheck = {
 };
 
 const statementTotals: SettlementAuditCheck = {
-  name: 'statement totals equal their lines',
+  name: 'settlement.statement_totals_match_lines',
   description: 'Each statement total and line count equal the sum and count of its lines.',
   run(m) {
     return list(
@@ -93,7 +94,7 @@ const statementTotals: SettlementAuditCheck = {
 };
 
 const partsSettledOnce: SettlementAuditCheck = {
-  name: 'every settled part settled once',
+  name: 'settlement.parts_settled_once',
   description:
     'A redemption part is on at most one live line, of a statement of its own merchant, funder and day, for its own amount; lines of rejected or released statements are released.',
   run(m) {
@@ -116,7 +117,7 @@ const partsSettledOnce: SettlementAuditCheck = {
 };
 
 const reversalsOnce: SettlementAuditCheck = {
-  name: 'every refund of a settled part reversed exactly once',
+  name: 'settlement.reversals_exactly_once',
   description:
     'A reversed redemption whose part was settled (approved or paid) has exactly one reversal of it, on at most one live line, for minus its amount; a reversal line exists only for a settled part; the next daily run after both the refund and the approval carried it.',
   run(m) {
@@ -160,7 +161,7 @@ const reversalsOnce: SettlementAuditCheck = {
 };
 
 const budgetsConsistent: SettlementAuditCheck = {
-  name: 'budgets consistent',
+  name: 'settlement.budgets_consistent',
   description:
     'Per funder: committed_fen equals the parts of live redemptions, lies within the budget, and equals the ledger funder_budget balance plus outbox rows not yet posted.',
   run(m) {
