@@ -1,10 +1,12 @@
 import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
 import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
+import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
   InitialSchema1764201600000,
   SettlementRuns1764500000000,
   ReportingAggregates1764500100000,
+  StatementLineReferences1764500200000,
 ];

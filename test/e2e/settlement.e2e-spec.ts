@@ -224,11 +224,24 @@ describe('settlement over HTTP', () => {
     ]);
   });
 
-  it('flags a tampered statement in the audit', async () => {
+  it('keeps amounts fixed, and flags a tampered statement in the audit', async () => {
     const [s] = (await statementsOfRun()).items;
-    await api.dataSource.query(`UPDATE settlement_statement SET total_fen = total_fen + 1 WHERE id = $1`, [
-      s.id,
-    ]);
+    // Amounts are fixed by a trigger; only a superuser with triggers off can tamper with them.
+    await expect(
+      api.dataSource.query(`UPDATE settlement_statement SET total_fen = total_fen + 1 WHERE id = $1`, [s.id]),
+    ).rejects.toThrow(/keeps its merchant, funder, day and amounts/);
+    await expect(
+      api.dataSource.query(`DELETE FROM statement_line WHERE statement_id = $1`, [s.id]),
+    ).rejects.toThrow(/never deleted/);
+    const tamper = (delta: number) =>
+      api.dataSource.transaction(async (m) => {
+        await m.query(`SET LOCAL session_replication_role = replica`);
+        await m.query(`UPDATE settlement_statement SET total_fen = total_fen + $2 WHERE id = $1`, [
+          s.id,
+          delta,
+        ]);
+      });
+    await tamper(1);
     try {
       const auditor = await sf.staff('auditor');
       const audit = await api.request('GET', '/api/v1/settlement/audit', { token: auditor.token });
@@ -238,9 +251,7 @@ describe('settlement over HTTP', () => {
       expect(totals.ok).toBe(false);
       expect(totals.problems[0]).toContain(`statement ${s.id}`);
     } finally {
-      await api.dataSource.query(`UPDATE settlement_statement SET total_fen = total_fen - 1 WHERE id = $1`, [
-        s.id,
-      ]);
+      await tamper(-1);
     }
   });
 

@@ -96,7 +96,7 @@ const statementTotals: SettlementAuditCheck = {
 const partsSettledOnce: SettlementAuditCheck = {
   name: 'settlement.parts_settled_once',
   description:
-    'A redemption part is on at most one live line, of a statement of its own merchant, funder and day, for its own amount; lines of rejected or released statements are released.',
+    'A redemption part is on at most one live line, of a statement of its own merchant, funder and day, for its own amount; lines of rejected or released statements are released; no line references a missing statement, part or reversal.',
   run(m) {
     return list(
       m,
@@ -111,7 +111,15 @@ const partsSettledOnce: SettlementAuditCheck = {
        UNION ALL
        SELECT format('line %s of %s statement %s is still live', l.id, s.status, s.id)
          FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
-        WHERE NOT l.released AND s.status IN ('rejected', 'released')`,
+        WHERE NOT l.released AND s.status IN ('rejected', 'released')
+       UNION ALL
+       SELECT format('line %s references a missing %s', l.id,
+                     CASE WHEN s.id IS NULL THEN 'statement' WHEN l.kind = 'part' THEN 'part' ELSE 'reversal' END)
+         FROM statement_line l
+         LEFT JOIN settlement_statement s ON s.id = l.statement_id
+         LEFT JOIN redemption_part p ON p.id = l.redemption_part_id
+         LEFT JOIN reversal v ON v.id = l.reversal_id
+        WHERE s.id IS NULL OR (l.kind = 'part' AND p.id IS NULL) OR (l.kind = 'reversal' AND v.id IS NULL)`,
     );
   },
 };
@@ -119,7 +127,7 @@ const partsSettledOnce: SettlementAuditCheck = {
 const reversalsOnce: SettlementAuditCheck = {
   name: 'settlement.reversals_exactly_once',
   description:
-    'A reversed redemption whose part was settled (approved or paid) has exactly one reversal of it, on at most one live line, for minus its amount; a reversal line exists only for a settled part; the next daily run after both the refund and the approval carried it.',
+    'Every part of a reversed redemption (and none of an active one) has exactly one reversal; a reversal is on at most one live line, for minus its amount, only when its part was settled (approved or paid); the next daily run after both the refund and the approval carried it.',
   run(m) {
     return list(
       m,
@@ -127,9 +135,12 @@ const reversalsOnce: SettlementAuditCheck = {
          SELECT l.redemption_part_id AS part_id, s.reviewed_at
            FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
           WHERE l.kind = 'part' AND NOT l.released AND s.status IN ('approved', 'paid'))
-       SELECT format('reversed redemption %s: settled part %s has no reversal', r.id, p.id) AS problem
-         FROM settled x JOIN redemption_part p ON p.id = x.part_id JOIN redemption r ON r.id = p.redemption_id
-        WHERE r.status = 'reversed' AND NOT EXISTS (SELECT 1 FROM reversal v WHERE v.redemption_part_id = p.id)
+       -- Settlement reads "no reversal" as "active": a reversed redemption has one for every part.
+       SELECT format('part %s of %s redemption %s has %s reversal(s)', p.id, r.status, r.id, count(v.id)) AS problem
+         FROM redemption_part p JOIN redemption r ON r.id = p.redemption_id
+         LEFT JOIN reversal v ON v.redemption_part_id = p.id
+        GROUP BY p.id, r.status, r.id
+       HAVING (r.status = 'reversed') <> (count(v.id) = 1)
        UNION ALL
        SELECT format('reversal %s is on %s live lines', reversal_id, count(*))
          FROM statement_line WHERE kind = 'reversal' AND NOT released GROUP BY reversal_id HAVING count(*) > 1

@@ -36,7 +36,9 @@ export const SETTLED_STATUSES: StatementStatus[] = [StatementStatus.Approved, St
  * SELECT ... GROUP BY for the statements and one for their lines, whatever the volume.
  *
  * The pool, for merchants of the chunk:
- * - a part of an ACTIVE redemption of a business day in the run's range, not on a live line;
+ * - a part of an ACTIVE redemption of a business day in the run's range, not on a live line (a
+ *   redemption is reversed exactly when its parts have reversals: the redemption context writes one
+ *   per part in the refund's transaction, and the audit checks it);
  * - a reversal recorded up to the run's last day, not on a live line, whose part IS on a live line
  *   of an approved or paid statement (money that was or will be paid): a negative line.
  * A reversed redemption's part never settled is left out, and so is its reversal; a reversal of a
@@ -184,16 +186,25 @@ export function settleChunkSql(
   now: string,
 ): string {
   return `
-    WITH items AS (
+    WITH lined AS (
+      -- Parts already on a live line: a part's line sits on a statement of its own merchant and day,
+      -- so only this chunk's statements are read (work stays proportional to the chunk).
+      SELECT l.redemption_part_id AS part_id
+        FROM settlement_statement s JOIN statement_line l ON l.statement_id = s.id
+       WHERE s.merchant_id BETWEEN ${merchantFrom} AND ${merchantTo}
+         AND s.business_day BETWEEN ${fromDay}::date AND ${toDay}::date
+         AND l.kind = 'part' AND NOT l.released
+    ),
+    items AS (
+      -- A part of an active redemption: one with no reversal (a reversing refund writes one for every part).
       SELECT 'part'::text AS kind, p.id AS part_id, NULL::bigint AS reversal_id,
              p.merchant_id, p.funder_id, p.business_day AS day, p.amount_fen AS amount
         FROM redemption_part p
-        JOIN redemption r ON r.id = p.redemption_id
        WHERE p.merchant_id BETWEEN ${merchantFrom} AND ${merchantTo}
          AND p.business_day BETWEEN ${fromDay}::date AND ${toDay}::date
-         AND r.status = 'active'
-         AND NOT EXISTS (SELECT 1 FROM statement_line l
-                          WHERE l.redemption_part_id = p.id AND l.kind = 'part' AND NOT l.released)
+         AND NOT EXISTS (SELECT 1 FROM reversal v
+                          WHERE v.redemption_part_id = p.id AND v.merchant_id BETWEEN ${merchantFrom} AND ${merchantTo})
+         AND NOT EXISTS (SELECT 1 FROM lined x WHERE x.part_id = p.id)
       UNION ALL
       SELECT 'reversal', NULL, v.id, v.merchant_id, v.funder_id, ${toDay}::date, -v.amount_fen
         FROM reversal v
