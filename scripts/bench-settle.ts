@@ -218,7 +218,7 @@ async function generate(
        FROM generate_series(0, $1::int - 1) i
        JOIN bench_batch b ON b.idx = i % $3
        CROSS JOIN LATERAL (SELECT ((($4::date + (i % $5))::timestamp
-                                    + make_interval(hours => (i * 7) % 24, mins => i % 60)) AT TIME ZONE '${TZ}') AS at) t`,
+                                    + make_interval(hours => (i * 7 + i / 1009) % 24, mins => i % 60)) AT TIME ZONE '${TZ}') AS at) t`,
     [n, citizens, nb, day0, days],
   );
   await db.query(
@@ -404,6 +404,7 @@ async function main(): Promise<void> {
     ).rows as { id: number }[];
     let t = performance.now();
     await db.query('BEGIN');
+    await db.query(`SET LOCAL work_mem = '64MB'`);
     const raw = (
       await db.query(settleChunkSql('$1', '$2', '$3', '$4', '$5', '$6', '$7'), [
         run.id,

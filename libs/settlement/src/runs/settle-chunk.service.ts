@@ -100,6 +100,8 @@ export class SettleChunkService {
            FROM (SELECT id FROM merchant WHERE id BETWEEN $2 AND $3 ORDER BY id) ids`,
         [MERCHANT_LOCK_NS, chunk.merchantFrom, chunk.merchantTo],
       );
+      // The chunk's items are sorted and grouped in memory rather than spilled to disk.
+      await m.query(`SET LOCAL work_mem = '64MB'`);
       const now = this.clock.now();
       const [counts] = (await m.query(settleChunkSql('$1', '$2', '$3', '$4', '$5', '$6', '$7'), [
         runId,
