@@ -30,8 +30,8 @@ import { ensureServices } from './lib/services';
  *    merchant, no job machinery: the floor;
  * 3. --report-n redemptions over --report-days days, aggregates rebuilt from the base tables, then
  *    the leverage report for every grouping over the whole range: median of --report-reps calls.
- * Disk: the 1e7 report data set takes a few GB; `--skip-report` leaves it out. The last line of
- * output is one JSON object.
+ * Disk: the 1e7 report data set takes a few GB; `--skip-report` leaves it out; the database is
+ * dropped at the end unless `--keep-db`. The last line of output is one JSON object.
  */
 
 interface Options {
@@ -43,6 +43,7 @@ interface Options {
   reportDays: number;
   reportReps: number;
   skipReport: boolean;
+  keepDb: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -69,6 +70,7 @@ function options(argv: string[]): Options {
     reportDays: int('report-days', 30),
     reportReps: int('report-reps', 5),
     skipReport: argv.includes('--skip-report') || process.env.BENCH_SKIP_REPORT === 'true',
+    keepDb: argv.includes('--keep-db'),
   };
 }
 
@@ -89,11 +91,13 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function recreateDatabase(url: string): Promise<void> {
+/** Drops the benchmark database (migrate() creates it again when `create`). */
+async function recreateDatabase(url: string, create = true): Promise<void> {
   const admin = new Client({ connectionString: withDatabase(url, 'postgres') });
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    if (!create) log(`database ${BENCH_DB} dropped (--keep-db keeps it)`);
   } finally {
     await admin.end();
   }
@@ -504,6 +508,8 @@ async function main(): Promise<void> {
   } finally {
     await db.end();
     await app.close();
+    // The data set takes GBs at full size: dropped unless --keep-db.
+    if (!o.keepDb) await recreateDatabase(services.databaseUrl, false);
     await services.stop();
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
