@@ -1,4 +1,5 @@
 import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
+import { CampaignSharesBothSides1764250000000 } from './1764250000000-campaign-shares-both-sides';
 import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
@@ -6,6 +7,7 @@ import { StatementLineReferences1764500200000 } from './1764500200000-statement-
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
   InitialSchema1764201600000,
+  CampaignSharesBothSides1764250000000,
   SettlementRuns1764500000000,
   ReportingAggregates1764500100000,
   StatementLineReferences1764500200000,

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { CATEGORIES, DISTRICTS } from '@jinli/contracts';
-import { PasswordHasher } from '@jinli/platform';
+import { addDays, businessDayOf, PasswordHasher, zonedInstant } from '@jinli/platform';
 
 /** The password of every demo account. Printed by `npm start`; never use the demo seed in production. */
 export const DEMO_PASSWORD = 'Jinli-demo-2020';
@@ -40,6 +40,7 @@ export const DEMO_ACCOUNTS = [
 ] as const;
 
 const DAY = 24 * 3600 * 1000;
+const SUZHOU = 'Asia/Shanghai';
 
 const BRANDS: Record<string, string[]> = {
   catering: [
@@ -355,9 +356,11 @@ async function insertCampaigns(m: EntityManager, funders: Map<string, number>, n
   ];
 
   let batchCount = 0;
+  // Campaigns run whole Suzhou days: from midnight a week ago to midnight `days` days from today.
+  const today = businessDayOf(now, SUZHOU);
   for (const c of campaigns) {
-    const startsAt = new Date(t - 7 * DAY);
-    const endsAt = new Date(t + c.days * DAY);
+    const startsAt = zonedInstant(addDays(today, -7), '00:00', SUZHOU);
+    const endsAt = zonedInstant(addDays(today, c.days), '00:00', SUZHOU);
     const [row] = (await m.query(
       `INSERT INTO campaign (name, description, starts_at, ends_at, budget_fen, status) VALUES ($1, $2, $3, $4, $5, 'published') RETURNING id`,
       [c.name, c.description, startsAt, endsAt, c.budget],

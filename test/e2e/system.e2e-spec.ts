@@ -29,6 +29,13 @@ describe('system routes', () => {
     expect(res.body).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
   });
 
+  it('tells the time of the injected clock, so tests move time without sleeping', async () => {
+    api.clock.set('2020-07-25T09:59:58+08:00');
+    expect((await api.request('GET', '/api/v1/time')).body).toEqual({ now: '2020-07-25T01:59:58.000Z' });
+    api.clock.advance(2000);
+    expect((await api.request('GET', '/api/v1/time')).body).toEqual({ now: '2020-07-25T02:00:00.000Z' });
+  });
+
   it('echoes a request id', async () => {
     const res = await api.request('GET', '/health/live', { headers: { 'x-request-id': 'req-123' } });
     expect(res.headers['x-request-id']).toBe('req-123');

@@ -62,6 +62,10 @@ export class ApiModule {
           useFactory: (redis: RedisService) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: 60 }],
             storage: new ThrottlerStorageRedisService(redis.client),
+            skipIf: () => !config.http.rateLimit,
+            // Under REDIS_KEY_PREFIX like every other key, so deployments sharing a Redis keep apart.
+            generateKey: (context, tracker, name) =>
+              redis.key('throttle', name, context.getClass().name, context.getHandler().name, tracker),
           }),
         }),
         IssuingModule,

@@ -33,6 +33,8 @@ export async function createApiApp(options: ApiOptions = {}): Promise<NestFastif
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only: a text/plain body gets 415 instead of being validated as a string.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     return payload;

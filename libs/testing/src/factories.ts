@@ -1,5 +1,5 @@
-import { Role } from '@jinli/contracts';
-import { Actor, TokenService } from '@jinli/platform';
+import { Role, StaffRole } from '@jinli/contracts';
+import { Actor, StaffAuthService, TokenService } from '@jinli/platform';
 import {
   BatchInput,
   BatchService,
@@ -113,6 +113,23 @@ export class Factories {
     return publish === false ? b : svc.transition(this.operator, b.id, 'publish');
   }
 
+  /** A staff account with a real password, for sign-in tests. Merchant staff come from `merchant()`. */
+  async staff(
+    role: Extract<StaffRole, 'operator' | 'finance' | 'auditor'>,
+    options: { phone?: string } = {},
+  ): Promise<{ actor: Actor; username: string; password: string }> {
+    const username = uniq(role).replace(/[^A-Za-z0-9_.-]/g, '');
+    const password = 'Staff-password-1';
+    const view = await this.api.get(StaffAuthService).create({
+      username,
+      password,
+      role,
+      displayName: `测试${role}`,
+      phone: options.phone ?? null,
+    });
+    return { actor: { id: view.id, role }, username, password };
+  }
+
   /** An approved merchant with `stores` stores, its owner and one cashier per store. */
   async merchant(options: { category?: string; district?: string; stores?: number; approve?: boolean } = {}) {
     const svc = this.api.get(MerchantService);
@@ -133,19 +150,28 @@ export class Factories {
       owner: { username, password: 'Owner-password-1', displayName: '店长' },
     });
     const ownerActor: Actor = { id: owner.id, role: Role.MerchantOwner, merchantId: merchant.id };
-    if (options.approve === false) return { merchant, owner: ownerActor, cashiers: [] as Actor[] };
+    const logins: {
+      owner: { username: string; password: string };
+      cashiers: { username: string; password: string }[];
+    } = {
+      owner: { username, password: 'Owner-password-1' },
+      cashiers: [],
+    };
+    if (options.approve === false) return { merchant, owner: ownerActor, cashiers: [] as Actor[], logins };
     const approved = await svc.approve(this.operator, merchant.id);
     const cashiers: Actor[] = [];
     for (const store of approved.stores) {
+      const cashierName = uniq('cashier').replace(/[^A-Za-z0-9_.-]/g, '');
       const c = await svc.addCashier(ownerActor, {
-        username: uniq('cashier').replace(/[^A-Za-z0-9_.-]/g, ''),
+        username: cashierName,
         password: 'Cashier-password-1',
         displayName: '收银员',
         storeId: store.id,
       });
       cashiers.push({ id: c.id, role: Role.Cashier, merchantId: merchant.id, storeId: store.id });
+      logins.cashiers.push({ username: cashierName, password: 'Cashier-password-1' });
     }
-    return { merchant: approved, owner: ownerActor, cashiers };
+    return { merchant: approved, owner: ownerActor, cashiers, logins };
   }
 
   /** A citizen row and its token, without the SMS round trip. */

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
+import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import { Role, STAFF_ROLES } from '@jinli/contracts';
 import { Actor, CitizenAuthService, CurrentActor, Public, Roles, StaffAuthService } from '@jinli/platform';
 import { API } from '../common/api';
@@ -13,6 +13,8 @@ import {
 } from './auth.dto';
 
 @ApiTags('auth')
+// Per-address limits on guessing: the @Throttle values below only apply through this guard.
+@UseGuards(ThrottlerGuard)
 @Controller(`${API}/auth`)
 export class AuthController {
   constructor(

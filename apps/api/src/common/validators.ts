@@ -74,15 +74,33 @@ export function IntField(options: {
   );
 }
 
-/** Route ids: positive integers, or a 400 naming the parameter. */
+/** Largest id of an `integer` (int4) column. */
+export const MAX_INT_ID = 2_147_483_647;
+
+function parseId(value: unknown, meta: ArgumentMetadata, max: number): number {
+  const field = meta.data ?? 'id';
+  // Plain decimal digits only: no signs, exponents, hex, leading zeros or spaces.
+  const n = typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= max)) {
+    throw new JinliException('VALIDATION_FAILED', `${field} must be a whole number from 1 to ${max}`, [
+      { field, problems: [`must be a whole number from 1 to ${max}`] },
+    ]);
+  }
+  return n;
+}
+
+/** Ids of `integer` identity columns (funders, campaigns, batches, merchants, stores, staff): 1 to 2^31-1. */
 @Injectable()
 export class IdPipe implements PipeTransform<string, number> {
   transform(value: string, meta: ArgumentMetadata): number {
-    if (!/^[1-9]\d{0,15}$/.test(value ?? '')) {
-      throw new JinliException('VALIDATION_FAILED', `${meta.data ?? 'id'} must be a positive integer`, [
-        { field: meta.data ?? 'id', problems: ['must be a positive integer'] },
-      ]);
-    }
-    return Number(value);
+    return parseId(value, meta, MAX_INT_ID);
+  }
+}
+
+/** Ids of `bigint` identity columns (vouchers, redemptions, refunds, statements): up to 2^53-1. */
+@Injectable()
+export class BigIdPipe implements PipeTransform<string, number> {
+  transform(value: string, meta: ArgumentMetadata): number {
+    return parseId(value, meta, Number.MAX_SAFE_INTEGER);
   }
 }

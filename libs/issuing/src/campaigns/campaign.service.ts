@@ -127,7 +127,8 @@ export class CampaignService {
       }
       if (patch.funders) {
         checkShares(patch.funders);
-        await this.assertFunders(m, patch.funders);
+        // A live campaign may only take on funders that are live themselves, as at publish.
+        await this.assertFunders(m, patch.funders, c.status !== 'draft');
       }
       if (patch.budgetFen !== undefined) {
         const used = await this.batchesFaceValue(m, id);
@@ -226,12 +227,14 @@ export class CampaignService {
   }
 
   async list(status?: LifecycleStatus): Promise<CampaignView[]> {
-    return this.tx.run(async (m) => {
-      const rows = await m
-        .getRepository(CampaignEntity)
-        .find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' } });
-      return Promise.all(rows.map((c) => this.view(m, c.id)));
-    });
+    const m = this.tx.dataSource.manager;
+    const rows = await m
+      .getRepository(CampaignEntity)
+      .find({ where: status ? { status } : {}, order: { startsAt: 'DESC', id: 'DESC' } });
+    // One after another: queries on one connection must not overlap (pg refuses that from v9).
+    const views: CampaignView[] = [];
+    for (const c of rows) views.push(await this.view(m, c.id));
+    return views;
   }
 
   async get(id: number): Promise<CampaignView> {
@@ -276,7 +279,11 @@ export class CampaignService {
     return c;
   }
 
-  private async assertFunders(m: EntityManager, shares: FunderShareInput[]): Promise<void> {
+  private async assertFunders(
+    m: EntityManager,
+    shares: FunderShareInput[],
+    requirePublished = false,
+  ): Promise<void> {
     const funders = await m.getRepository(FunderEntity).findBy({ id: In(shares.map((s) => s.funderId)) });
     const missing = shares.filter((s) => !funders.some((f) => f.id === s.funderId)).map((s) => s.funderId);
     if (missing.length)
@@ -288,6 +295,14 @@ export class CampaignService {
       throw new IssuingException(
         'FUNDER_NOT_ACTIVE',
         `Ended funder(s) cannot fund a campaign: ${ended.map((f) => f.name).join(', ')}`,
+      );
+    }
+    const notPublished = requirePublished ? funders.filter((f) => f.status !== 'published') : [];
+    if (notPublished.length) {
+      throw new IssuingException(
+        'FUNDER_NOT_ACTIVE',
+        `Publish the funders first: ${notPublished.map((f) => f.name).join(', ')}`,
+        { funderIds: notPublished.map((f) => f.id) },
       );
     }
   }

@@ -143,10 +143,12 @@ export class FunderService {
   }
 
   async list(): Promise<FunderView[]> {
-    return this.tx.run(async (m) => {
-      const funders = await m.getRepository(FunderEntity).find({ order: { id: 'ASC' } });
-      return Promise.all(funders.map((f) => this.view(m, f)));
-    });
+    const m = this.tx.dataSource.manager;
+    const funders = await m.getRepository(FunderEntity).find({ order: { id: 'ASC' } });
+    // One after another: queries on one connection must not overlap (pg refuses that from v9).
+    const views: FunderView[] = [];
+    for (const f of funders) views.push(await this.view(m, f));
+    return views;
   }
 
   async get(id: number): Promise<FunderView> {

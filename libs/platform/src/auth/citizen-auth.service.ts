@@ -51,13 +51,13 @@ export class CitizenAuthService {
         );
       }
     }
-    // One address may ask for at most 30 codes an hour (SMS costs money and can be abused).
+    // One address may ask for a few codes an hour (SMS costs money and can be abused).
     const ipKey = this.redis.key('otp-ip', ip);
     const [[, perIp]] = (await r.multi().incr(ipKey).expire(ipKey, 3600, 'NX').exec()) as [
       [null, number],
       unknown,
     ];
-    if (perIp > 30)
+    if (perIp > this.config.auth.otpMaxPerIpPerHour)
       throw new JinliException('RATE_LIMITED', 'Too many codes requested from this network; try later');
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');

@@ -124,6 +124,13 @@ class Environment {
   @Max(3600)
   OTP_RESEND_INTERVAL_S = 60;
 
+  /** Sign-in codes one client address may request per hour (SMS costs money and can be abused). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  OTP_MAX_PER_IP_PER_HOUR = 30;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -153,6 +160,11 @@ class Environment {
   @Max(92)
   SETTLEMENT_DAILY_WINDOW_DAYS = 7;
 
+  /** Per-address request limits on sign-in and enrolment routes (off only in tests). */
+  @Transform(toBool)
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
   /** Whether `/docs` serves the OpenAPI UI. */
   @Transform(toBool)
   @IsBoolean()
@@ -163,7 +175,7 @@ export interface AppConfig {
   env: 'development' | 'test' | 'production';
   database: { url: string; poolSize: number };
   redis: { url: string; keyPrefix: string };
-  http: { host: string; port: number; bodyLimitBytes: number; openApi: boolean };
+  http: { host: string; port: number; bodyLimitBytes: number; openApi: boolean; rateLimit: boolean };
   businessTimeZone: string;
   logLevel: string;
   auth: {
@@ -174,6 +186,7 @@ export interface AppConfig {
     otpTtlS: number;
     otpMaxAttempts: number;
     otpResendIntervalS: number;
+    otpMaxPerIpPerHour: number;
     loginMaxFailures: number;
     loginLockS: number;
     smsSender: 'console' | 'memory';
@@ -198,7 +211,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const error of validateSync(env, { forbidUnknownValues: false })) {
     const got = defined[error.property];
     const shown = error.property.match(/SECRET|SALT|KEYS/) ? '(hidden)' : JSON.stringify(got);
-    problems.push(`${error.property} ${Object.values(error.constraints ?? {}).join('; ')} (got ${shown})`);
+    // A value of the wrong type gets only that complaint ("eighty" is not "greater than 65535").
+    const constraints = error.constraints ?? {};
+    const typeCheck = ['isInt', 'isBoolean', 'isString'].find((k) => k in constraints);
+    const messages = typeCheck ? [constraints[typeCheck]] : Object.values(constraints);
+    // class-validator's own messages start with the name; ours do not. Say it once.
+    const said = messages.map((m) =>
+      m.startsWith(`${error.property} `) ? m.slice(error.property.length + 1) : m,
+    );
+    problems.push(`${error.property} ${said.join('; ')} (got ${shown})`);
   }
   if (env.NODE_ENV === 'production') {
     for (const name of Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]) {
@@ -226,6 +247,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       port: env.PORT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       openApi: env.OPENAPI_ENABLED,
+      rateLimit: env.RATE_LIMIT_ENABLED,
     },
     businessTimeZone: env.BUSINESS_TZ,
     logLevel: env.LOG_LEVEL,
@@ -237,6 +259,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       otpTtlS: env.OTP_TTL_S,
       otpMaxAttempts: env.OTP_MAX_ATTEMPTS,
       otpResendIntervalS: env.OTP_RESEND_INTERVAL_S,
+      otpMaxPerIpPerHour: env.OTP_MAX_PER_IP_PER_HOUR,
       loginMaxFailures: env.LOGIN_MAX_FAILURES,
       loginLockS: env.LOGIN_LOCK_S,
       smsSender: env.SMS_SENDER as 'console' | 'memory',

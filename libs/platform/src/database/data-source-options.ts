@@ -22,7 +22,8 @@ export function dataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logging: ['error'],
+    // Failed queries are logged unless logs are off (tests provoke refusals on purpose).
+    logging: config.logLevel === 'silent' ? false : ['error'],
     applicationName,
     extra: {
       max: config.database.poolSize,

@@ -22,6 +22,12 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   503: 'UNAVAILABLE',
 };
 
+/** Our words for errors Fastify raises before a route runs (Nest may hand them over as HttpException). */
+const TRANSPORT_MESSAGES: Record<number, string> = {
+  413: 'Request body is too large',
+  415: 'Send the request body as application/json',
+};
+
 /** Maps anything thrown while serving a request to the one error body `{ code, message, details? }`. */
 export function mapError(error: unknown): MappedError {
   if (error instanceof JinliException)
@@ -34,7 +40,7 @@ export function mapError(error: unknown): MappedError {
       return { status, body: response as ErrorBody, unexpected: false };
     }
     const code = HTTP_STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST');
-    const message = typeof response === 'string' ? response : error.message;
+    const message = TRANSPORT_MESSAGES[status] ?? (typeof response === 'string' ? response : error.message);
     return { status, body: { code, message }, unexpected: status >= 500 };
   }
 
@@ -50,14 +56,14 @@ export function mapError(error: unknown): MappedError {
     if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return {
         status: 413,
-        body: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+        body: { code: 'PAYLOAD_TOO_LARGE', message: TRANSPORT_MESSAGES[413] },
         unexpected: false,
       };
     }
     if (fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return {
         status: 415,
-        body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json' },
+        body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: TRANSPORT_MESSAGES[415] },
         unexpected: false,
       };
     }

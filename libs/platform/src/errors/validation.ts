@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { JinliException } from './jinli.exception';
 
 export interface FieldProblem {
@@ -16,9 +16,35 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return out;
 }
 
+const PRIMITIVES: unknown[] = [String, Number, Boolean, Object, Array];
+
+/**
+ * Nest's pipe, minus two habits that let bad input through: it turns `:id` and query strings into
+ * numbers before any param pipe runs (`/funders/1e3` became 1000, `0x10` became 16), and it
+ * validates a JSON array or scalar body field by field as if it were an object.
+ */
+class JinliValidationPipe extends ValidationPipe {
+  // Never coerce a primitive: IdPipe and friends see the text the client sent.
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDto = typeof metadata.metatype === 'function' && !PRIMITIVES.includes(metadata.metatype);
+    if (metadata.type === 'body' && isDto && value !== undefined) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new JinliException('VALIDATION_FAILED', 'The request body must be a JSON object', [
+          { field: '(body)', problems: ['must be a JSON object'] },
+        ]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Global validation: unknown fields are refused, known ones are checked and transformed. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new JinliValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
