@@ -6,7 +6,7 @@ import { Roles } from '@jinli/platform';
 import { LedgerService, runSettlementAudit } from '@jinli/settlement';
 import { API } from '../common/api';
 import { num } from './settlement-runs.controller';
-import { BalancesQuery } from './settlement.dto';
+import { AuditQuery, BalancesQuery } from './settlement.dto';
 
 @ApiTags('settlement')
 @ApiBearerAuth()
@@ -33,8 +33,10 @@ export class LedgerController {
 
   @Roles(Role.Auditor, Role.Finance)
   @Get('audit')
-  @ApiOperation({ summary: 'Run the settlement invariants (the checks `npm run audit` runs)' })
-  audit() {
-    return runSettlementAudit(this.dataSource.manager);
+  @ApiOperation({
+    summary: 'Run the settlement invariants (the checks `npm run audit` runs), optionally for one funder',
+  })
+  audit(@Query() q: AuditQuery) {
+    return runSettlementAudit(this.dataSource.manager, q.funderId ? { funderIds: [Number(q.funderId)] } : {});
   }
 }

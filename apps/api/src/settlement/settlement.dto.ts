@@ -151,3 +151,10 @@ export class BalancesQuery {
   @IsIn(['true', 'false'])
   byMerchant?: string;
 }
+
+export class AuditQuery {
+  @ApiPropertyOptional({ description: 'Only the money of this funder' })
+  @IsOptional()
+  @Matches(ID)
+  funderId?: string;
+}
