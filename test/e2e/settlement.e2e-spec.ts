@@ -239,6 +239,7 @@ describe('settlement over HTTP', () => {
       { action: 'settlement.run.start', n: 1 },
       { action: 'statement.approve', n: 4 },
       { action: 'statement.paid', n: 4 },
+      { action: 'statement.submit', n: 4 },
     ]);
   });
 

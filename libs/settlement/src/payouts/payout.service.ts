@@ -160,7 +160,7 @@ export class PayoutService {
         'statement.paid',
         statements.map((s) => s.id),
         now,
-        { to: 'paid', payoutId: id },
+        { from: 'approved', to: 'paid', payoutId: id },
       );
       return paid;
     });

@@ -245,7 +245,9 @@ export async function auditStatements(
   at: Date,
   details: Record<string, unknown>,
 ): Promise<void> {
-  const from = (details.from ?? {}) as Record<string, unknown>;
+  // `from`: the status each statement left, or one status for all of them.
+  const given = details.from ?? {};
+  const from = typeof given === 'string' ? Object.fromEntries(ids.map((id) => [id, given])) : given;
   const { from: _from, ...rest } = details;
   await m.query(
     `INSERT INTO audit_log (at, actor_role, actor_id, action, entity_type, entity_id, outcome, details)

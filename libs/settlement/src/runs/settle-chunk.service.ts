@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { StatementStatus } from '@jinli/contracts';
 import { AuditService, Clock, TransactionRunner } from '@jinli/platform';
 import { SettlementException } from '../settlement.exception';
+import { auditStatements } from '../review/statement.service';
 import { queryRows } from '../sql';
 
 /** Test seam: lets a test fail a chunk at a precise point, as a dying worker would. */
@@ -148,10 +149,19 @@ export class SettleChunkService {
 
   /** All chunks committed: the run's statements go to review together. */
   async completeRun(m: EntityManager, runId: number, now: Date): Promise<void> {
-    await m.query(
+    const submitted = await queryRows<{ id: number }>(
+      m,
       `UPDATE settlement_statement SET status = 'pending_review', updated_at = $2
-        WHERE run_id = $1 AND status = 'draft'`,
+        WHERE run_id = $1 AND status = 'draft' RETURNING id`,
       [runId, now],
+    );
+    await auditStatements(
+      m,
+      null,
+      'statement.submit',
+      submitted.map((s) => s.id),
+      now,
+      { from: 'draft', to: 'pending_review', runId },
     );
     const [run] = await queryRows<Record<string, number>>(
       m,
