@@ -1,4 +1,10 @@
-import { OutboxProcessor, SettlementHooks, SettlementRunService, StatementService } from '@jinli/settlement';
+import {
+  OutboxProcessor,
+  PayoutService,
+  SettlementHooks,
+  SettlementRunService,
+  StatementService,
+} from '@jinli/settlement';
 import { Actor } from '@jinli/platform';
 import { Factories, MerchantFixture, SettlementFactories, TestApi, TestWorker } from '@jinli/testing';
 
@@ -163,6 +169,23 @@ describe('settlement runs', () => {
     api.clock.set(at('2021-04-06', '00:30'));
     await run('2021-04-04', '2021-04-05');
     expect((await liveLines([m])).filter((l) => l.kind === 'reversal')).toHaveLength(2);
+
+    // The claw-back alone nets below zero: carried over, not paid. With the day it claws back, it
+    // nets to zero: the statements close with no transfer in the bank file.
+    const payouts = api.get(PayoutService);
+    await api.get(StatementService).approve(
+      reviewer,
+      next.map((s) => s.id),
+    );
+    await expect(payouts.create(reviewer, { statementIds: next.map((s) => s.id) })).rejects.toMatchObject({
+      code: 'PAYOUT_NOTHING_TO_PAY',
+    });
+    const all = [...day1, ...next].map((s) => s.id);
+    const payout = await payouts.create(reviewer, { statementIds: all });
+    expect(payout).toMatchObject({ totalFen: 0, statementCount: 4 });
+    expect(await payouts.rows(payout.id)).toEqual([]);
+    await payouts.markPaid(reviewer, payout.id, 'NO-TRANSFER-0001');
+    expect((await statementsOf([m])).filter((s) => s.status === 'paid')).toHaveLength(4);
   });
 
   it('settles a rejected statement’s lines, and a released held one’s, in a later run', async () => {
