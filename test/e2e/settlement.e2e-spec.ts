@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { Role } from '@jinli/contracts';
 import { Actor } from '@jinli/platform';
-import { OutboxProcessor, SettlementRunService } from '@jinli/settlement';
+import { OutboxProcessor, SETTLEMENT_CHECKS, SettlementRunService } from '@jinli/settlement';
 import { Factories, MerchantFixture, SettlementFactories, TestApi } from '@jinli/testing';
 
 const at = (day: string, time = '12:00') => new Date(`${day}T${time}:00+08:00`);
@@ -271,6 +271,14 @@ describe('settlement over HTTP', () => {
       );
       expect(totals.ok).toBe(false);
       expect(totals.problems[0]).toContain(`statement ${s.id}`);
+      // The same check in the shape `npm run audit` runs.
+      const check = SETTLEMENT_CHECKS.find((c) => c.name === 'settlement.statement_totals_match_lines')!;
+      const violations = await check.run({ dataSource: api.dataSource });
+      expect(violations).toContainEqual({
+        check: check.name,
+        subject: `statement ${s.id}`,
+        message: expect.stringContaining('lines sum to'),
+      });
     } finally {
       await tamper(-1);
     }

@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { OutboxTopic } from '@jinli/contracts';
 import { queryRows } from '../sql';
 
@@ -255,3 +255,30 @@ export async function runSettlementAudit(
     return results;
   });
 }
+
+/** What `npm run audit` reports per problem (the shape of scripts/audit's AuditViolation). */
+export interface SettlementViolation {
+  check: string;
+  subject: string;
+  message: string;
+}
+
+/**
+ * The settlement checks in the shape of `npm run audit`'s registry (scripts/audit: `name`,
+ * `description`, `run({ dataSource })`), so wiring them is `[...CLAIMING_CHECKS, ...SETTLEMENT_CHECKS]`.
+ */
+export const SETTLEMENT_CHECKS = SETTLEMENT_AUDIT_CHECKS.map((check) => ({
+  name: check.name,
+  description: check.description,
+  run: async (ctx: { dataSource: DataSource }): Promise<SettlementViolation[]> => {
+    const problems = await ctx.dataSource.transaction('REPEATABLE READ', async (t) => {
+      await t.query('SET TRANSACTION READ ONLY');
+      return check.run(t, null);
+    });
+    return problems.map((message) => ({
+      check: check.name,
+      subject: /^(\w+ \d+)/.exec(message)?.[1] ?? 'settlement',
+      message,
+    }));
+  },
+}));
