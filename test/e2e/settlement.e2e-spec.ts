@@ -3,6 +3,7 @@ import { Role } from '@jinli/contracts';
 import { Actor } from '@jinli/platform';
 import { OutboxProcessor, SETTLEMENT_CHECKS, SettlementRunService } from '@jinli/settlement';
 import { Factories, MerchantFixture, SettlementFactories, TestApi } from '@jinli/testing';
+import { runAudit } from '../../scripts/audit/registry';
 
 const at = (day: string, time = '12:00') => new Date(`${day}T${time}:00+08:00`);
 
@@ -271,11 +272,18 @@ describe('settlement over HTTP', () => {
       );
       expect(totals.ok).toBe(false);
       expect(totals.problems[0]).toContain(`statement ${s.id}`);
-      // The same check in the shape `npm run audit` runs.
-      const check = SETTLEMENT_CHECKS.find((c) => c.name === 'settlement.statement_totals_match_lines')!;
-      const violations = await check.run({ dataSource: api.dataSource });
-      expect(violations).toContainEqual({
-        check: check.name,
+      // And `npm run audit` reports it.
+      const report = await runAudit({
+        dataSource: api.dataSource,
+        redis: api.redis.client,
+        keyPrefix: api.config.redis.keyPrefix,
+      });
+      expect(report.checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining(SETTLEMENT_CHECKS.map((c) => c.name)),
+      );
+      expect(report.ok).toBe(false);
+      expect(report.violations).toContainEqual({
+        check: 'settlement.statement_totals_match_lines',
         subject: `statement ${s.id}`,
         message: expect.stringContaining('lines sum to'),
       });

@@ -6,7 +6,7 @@ import {
   StatementService,
 } from '@jinli/settlement';
 import { Actor } from '@jinli/platform';
-import { Factories, MerchantFixture, SettlementFactories, TestApi, TestWorker } from '@jinli/testing';
+import { Factories, MerchantFixture, SettlementFactories, TestApi, TestQueueWorker } from '@jinli/testing';
 
 /** Business days of this file (other files use other months, so their pools never mix). */
 const D1 = '2021-03-01';
@@ -247,9 +247,9 @@ describe('settlement runs', () => {
   });
 
   describe('with BullMQ workers', () => {
-    let worker: TestWorker;
+    let worker: TestQueueWorker;
     beforeAll(async () => {
-      worker = await TestWorker.start(api, { queues: ['settlement'] });
+      worker = await TestQueueWorker.start(api, { queues: ['settlement'] });
     });
     afterAll(() => worker.close());
 

@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
@@ -22,6 +23,9 @@ import {
   SmsSender,
 } from '@jinli/platform';
 import { AuthController } from './auth/auth.controller';
+import { ClaimBenchController } from './claiming/bench.controller';
+import { ClaimingOpsController } from './claiming/claiming-ops.controller';
+import { ClaimsController } from './claiming/claims.controller';
 import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
@@ -69,6 +73,7 @@ export class ApiModule {
           }),
         }),
         IssuingModule,
+        ClaimingModule,
         SettlementModule,
         ReportingModule,
         BullBoardModule,
@@ -80,6 +85,9 @@ export class ApiModule {
         CampaignsController,
         BatchesController,
         MerchantsController,
+        ClaimsController,
+        ClaimingOpsController,
+        ...(config.claiming.benchRoutes ? [ClaimBenchController] : []),
         SettlementRunsController,
         StatementsController,
         PayoutsController,

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ReconcileClaimsJob, RecycleExpiredQuotaJob } from '@jinli/claiming';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
 import { RefreshClaimsJob } from '@jinli/reporting';
 import { DailySettlementJob, ProcessOutboxJob } from '@jinli/settlement';
@@ -12,6 +13,10 @@ export interface Schedule {
 
 /** Every repeatable job of Jinli, registered (idempotently) when the worker starts. */
 export const SCHEDULES: Schedule[] = [
+  // Rebuild counters Redis lost; return reservations left without a voucher row.
+  { id: 'claiming-reconcile', job: ReconcileClaimsJob, pattern: '* * * * *' },
+  // Quota of expired, never redeemed vouchers back to a later round (the expiry job also calls it).
+  { id: 'claiming-recycle-expired-quota', job: RecycleExpiredQuotaJob, pattern: '15 * * * *' },
   // T+1 settlement after midnight, once the previous business day has surely ended.
   { id: 'settlement-daily', job: DailySettlementJob, pattern: '30 0 * * *' },
   // Ledger and report aggregates follow redemptions within seconds (six-field cron: seconds first).

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
+import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
@@ -38,6 +39,7 @@ export class WorkerModule {
         QueueModule,
         JobRunnerModule,
         IssuingModule,
+        ClaimingModule,
         SettlementModule,
         ReportingModule,
       ],

@@ -3,4 +3,5 @@ export * from './factories';
 export * from './settlement-factories';
 export * from './sql-fixtures';
 export * from './test-api';
-export * from './test-worker';
+export * from './claiming';
+export * from './test-queue-worker';

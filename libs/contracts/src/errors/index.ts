@@ -1,4 +1,5 @@
 import { AuthErrors } from './auth.errors';
+import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
 import { ReportingErrors } from './reporting.errors';
@@ -12,6 +13,7 @@ export const ERROR_STATUS = {
   ...CommonErrors,
   ...AuthErrors,
   ...IssuingErrors,
+  ...ClaimingErrors,
   ...SettlementErrors,
   ...ReportingErrors,
 } as const;
@@ -25,4 +27,5 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, CommonErrors, IssuingErrors, ReportingErrors, SettlementErrors };
+export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors, ReportingErrors, SettlementErrors };
+export { ClaimIneligibleReason } from './claiming.errors';

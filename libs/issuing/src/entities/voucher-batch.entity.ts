@@ -152,6 +152,10 @@ export class ClaimRoundEntity {
   @Column('integer', { default: 0 })
   carriedIn: number;
 
+  /** Quota this round handed to another round (roll-over); written by the claim writer's SQL only. */
+  @Column({ type: 'integer', default: 0, update: false, insert: false })
+  carriedOut: number;
+
   /** Maintained by a database trigger on voucher inserts. */
   @Column({ type: 'integer', default: 0, update: false, insert: false })
   issuedCount: number;

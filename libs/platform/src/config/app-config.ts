@@ -169,6 +169,67 @@ class Environment {
   @Transform(toBool)
   @IsBoolean()
   OPENAPI_ENABLED = true;
+
+  /** Claims collected for at most this many milliseconds before one multi-row insert. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  CLAIM_WRITER_WINDOW_MS = 2;
+
+  /** Largest number of claims written by one insert. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  CLAIM_WRITER_MAX_BATCH = 500;
+
+  /** Inserts of claims in flight at once per API process (each holds one database connection). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CLAIM_WRITER_CONCURRENCY = 4;
+
+  /** Rate-limit window of the claim route, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CLAIM_RATE_WINDOW_S = 10;
+
+  /** Claim attempts one citizen may make per batch and window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  CLAIM_RATE_PER_CITIZEN = 20;
+
+  /** Claim attempts one IP address may make per batch and window (mobile networks share addresses). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  CLAIM_RATE_PER_IP = 1000;
+
+  /** How long a process trusts its in-memory sold-out flag before asking Redis again, milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  CLAIM_SOLDOUT_TTL_MS = 1000;
+
+  /** A reservation without a voucher row older than this is returned by reconciliation, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(24 * 3600)
+  CLAIM_RECONCILE_GRACE_S = 120;
+
+  /** Mounts the benchmark-only naive claim route (bypasses the Redis gate). Benchmarks only: leave off. */
+  @Transform(toBool)
+  @IsBoolean()
+  CLAIM_BENCH_ROUTES = false;
 }
 
 export interface AppConfig {
@@ -192,6 +253,17 @@ export interface AppConfig {
     smsSender: 'console' | 'memory';
   };
   voucherCodes: { keys: { id: string; secret: string }[]; deploymentTag: string };
+  claiming: {
+    writerWindowMs: number;
+    writerMaxBatch: number;
+    writerConcurrency: number;
+    rateWindowS: number;
+    ratePerCitizen: number;
+    ratePerIp: number;
+    soldOutTtlMs: number;
+    reconcileGraceS: number;
+    benchRoutes: boolean;
+  };
   settlement: { chunkMerchants: number; dailyWindowDays: number };
 }
 
@@ -265,6 +337,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       smsSender: env.SMS_SENDER as 'console' | 'memory',
     },
     voucherCodes: { keys, deploymentTag: env.DEPLOYMENT_TAG },
+    claiming: {
+      writerWindowMs: env.CLAIM_WRITER_WINDOW_MS,
+      writerMaxBatch: env.CLAIM_WRITER_MAX_BATCH,
+      writerConcurrency: env.CLAIM_WRITER_CONCURRENCY,
+      rateWindowS: env.CLAIM_RATE_WINDOW_S,
+      ratePerCitizen: env.CLAIM_RATE_PER_CITIZEN,
+      ratePerIp: env.CLAIM_RATE_PER_IP,
+      soldOutTtlMs: env.CLAIM_SOLDOUT_TTL_MS,
+      reconcileGraceS: env.CLAIM_RECONCILE_GRACE_S,
+      benchRoutes: env.CLAIM_BENCH_ROUTES,
+    },
     settlement: {
       chunkMerchants: env.SETTLEMENT_CHUNK_MERCHANTS,
       dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,

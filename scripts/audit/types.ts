@@ -1,0 +1,25 @@
+import type Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+
+/** What a check may read. Checks only read: an audit never repairs anything. */
+export interface AuditContext {
+  dataSource: DataSource;
+  redis: Redis;
+  /** REDIS_KEY_PREFIX of the deployment. */
+  keyPrefix: string;
+}
+
+export interface AuditViolation {
+  check: string;
+  /** What is wrong, e.g. `batch 7` or `batch 7 round 2`. */
+  subject: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditCheck {
+  /** `<context>.<invariant>`, e.g. `claiming.batch_within_quota`. */
+  name: string;
+  description: string;
+  run(ctx: AuditContext): Promise<AuditViolation[]>;
+}
