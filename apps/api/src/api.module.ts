@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
+import { RedemptionModule } from '@jinli/redemption';
 import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
 import {
@@ -30,6 +31,9 @@ import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
 import { MerchantsController } from './issuing/merchants.controller';
+import { MerchantDayController } from './redemption/merchant-day.controller';
+import { MyVouchersController } from './redemption/my-vouchers.controller';
+import { RedemptionsController } from './redemption/redemptions.controller';
 import { ReportsController } from './reporting/reports.controller';
 import { BullBoardModule } from './settlement/bull-board.module';
 import { LedgerController } from './settlement/ledger.controller';
@@ -74,6 +78,7 @@ export class ApiModule {
         }),
         IssuingModule,
         ClaimingModule,
+        RedemptionModule,
         SettlementModule,
         ReportingModule,
         BullBoardModule,
@@ -88,6 +93,9 @@ export class ApiModule {
         ClaimsController,
         ClaimingOpsController,
         ...(config.claiming.benchRoutes ? [ClaimBenchController] : []),
+        RedemptionsController,
+        MerchantDayController,
+        MyVouchersController,
         SettlementRunsController,
         StatementsController,
         PayoutsController,

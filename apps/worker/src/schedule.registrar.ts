@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReconcileClaimsJob, RecycleExpiredQuotaJob } from '@jinli/claiming';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
+import { ExpireVouchersJob, PurgeIdempotencyJob } from '@jinli/redemption';
 import { RefreshClaimsJob } from '@jinli/reporting';
 import { DailySettlementJob, ProcessOutboxJob } from '@jinli/settlement';
 
@@ -17,6 +18,9 @@ export const SCHEDULES: Schedule[] = [
   { id: 'claiming-reconcile', job: ReconcileClaimsJob, pattern: '* * * * *' },
   // Quota of expired, never redeemed vouchers back to a later round (the expiry job also calls it).
   { id: 'claiming-recycle-expired-quota', job: RecycleExpiredQuotaJob, pattern: '15 * * * *' },
+  // Cheap (a partial index on claimed vouchers by expiry) and keeps "expired" close to the truth.
+  { id: 'redemption-expire-vouchers', job: ExpireVouchersJob, pattern: '* * * * *' },
+  { id: 'redemption-purge-idempotency', job: PurgeIdempotencyJob, pattern: '30 3 * * *' },
   // T+1 settlement after midnight, once the previous business day has surely ended.
   { id: 'settlement-daily', job: DailySettlementJob, pattern: '30 0 * * *' },
   // Ledger and report aggregates follow redemptions within seconds (six-field cron: seconds first).

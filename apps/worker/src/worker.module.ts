@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ALL_ENTITIES } from '@jinli/db/entities';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
+import { RedemptionModule } from '@jinli/redemption';
 import { ReportingModule } from '@jinli/reporting';
 import { SettlementModule } from '@jinli/settlement';
 import {
@@ -40,6 +41,7 @@ export class WorkerModule {
         JobRunnerModule,
         IssuingModule,
         ClaimingModule,
+        RedemptionModule,
         SettlementModule,
         ReportingModule,
       ],

@@ -3,3 +3,4 @@ export * from './events';
 export * from './reference';
 export * from './roles';
 export * from './statuses';
+export * from './redemption';

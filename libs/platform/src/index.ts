@@ -6,6 +6,7 @@ export * from './config/config.module';
 export * from './database';
 export * from './errors';
 export * from './events';
+export * from './idempotency';
 export * from './logging';
 export * from './metrics';
 export * from './platform.module';

@@ -3,6 +3,7 @@ import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditService } from './audit/audit.service';
 import { DomainEvents } from './events/domain-events';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { CitizenAuthService } from './auth/citizen-auth.service';
 import { PasswordHasher } from './auth/password-hasher';
 import { ConsoleSmsSender, MemorySmsSender, SmsSender } from './auth/sms-sender';
@@ -49,6 +50,7 @@ export class PlatformModule {
       DomainEvents,
       CitizenAuthService,
       StaffAuthService,
+      IdempotencyService,
     ];
     return {
       module: PlatformModule,

@@ -1,5 +1,6 @@
 export * from './db-snapshot';
 export * from './factories';
+export * from './redemption-factories';
 export * from './settlement-factories';
 export * from './sql-fixtures';
 export * from './test-api';

@@ -42,12 +42,13 @@ export interface RefundFixture {
 }
 
 /**
- * Claims, redemptions and refunds written with SQL, mirroring the redemption context exactly (until
- * its code is on main): a redemption inserts one part per campaign funder (parts sum to the
- * discount) and raises funder.committed_fen; a reversing refund (the whole net order, or leaving
- * the order below the threshold) marks the redemption reversed, inserts one reversal per part
- * (settled or not) and lowers committed_fen; a partial refund that keeps the redemption only lowers
- * its net order amount. Each writes its outbox row in the same transaction.
+ * Claims, redemptions and refunds written with SQL, mirroring the redemption context: a redemption
+ * inserts one part per campaign funder (parts sum to the discount; the database raises
+ * funder.committed_fen); a reversing refund (the whole net order, or leaving the order below the
+ * threshold) marks the redemption reversed and inserts one reversal per part, settled or not (the
+ * database lowers committed_fen); a partial refund that keeps the redemption only lowers its net
+ * order amount. Each writes its outbox row in the same transaction. Fast to set up thousands of
+ * redemptions on chosen days; test/e2e/settlement-flow.e2e-spec.ts goes through the real routes.
  */
 export class SettlementFactories {
   constructor(
@@ -133,10 +134,6 @@ export class SettlementFactories {
            VALUES ($1, $2, $3, $4, $5) RETURNING id`,
           [r.id, share.funderId, input.merchant.merchantId, businessDay, share.amountFen],
         )) as { id: number }[];
-        await m.query(`UPDATE funder SET committed_fen = committed_fen + $2 WHERE id = $1`, [
-          share.funderId,
-          share.amountFen,
-        ]);
         parts.push({ id: p.id, funderId: share.funderId, amountFen: share.amountFen });
       }
       const payload: RedemptionCreatedPayload = {
@@ -243,10 +240,6 @@ export class SettlementFactories {
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
           [p.id, refund.id, p.funderId, r.merchantId, businessDay, p.amountFen, at],
         )) as { id: number }[];
-        await m.query(`UPDATE funder SET committed_fen = committed_fen - $2 WHERE id = $1`, [
-          p.funderId,
-          p.amountFen,
-        ]);
         reversals.push({ ...p, reversalId: v.id });
       }
       const payload: RedemptionReversedPayload = {

@@ -2,6 +2,7 @@ import { AuthErrors } from './auth.errors';
 import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
+import { RedemptionErrors } from './redemption.errors';
 import { ReportingErrors } from './reporting.errors';
 import { SettlementErrors } from './settlement.errors';
 
@@ -14,6 +15,7 @@ export const ERROR_STATUS = {
   ...AuthErrors,
   ...IssuingErrors,
   ...ClaimingErrors,
+  ...RedemptionErrors,
   ...SettlementErrors,
   ...ReportingErrors,
 } as const;
@@ -27,5 +29,13 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors, ReportingErrors, SettlementErrors };
+export {
+  AuthErrors,
+  ClaimingErrors,
+  CommonErrors,
+  IssuingErrors,
+  RedemptionErrors,
+  ReportingErrors,
+  SettlementErrors,
+};
 export { ClaimIneligibleReason } from './claiming.errors';

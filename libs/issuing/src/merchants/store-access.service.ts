@@ -29,8 +29,14 @@ export class StoreAccessService {
     manager?: EntityManager,
   ): Promise<StoreContext> {
     const m = manager ?? this.tx.dataSource.manager;
-    const store = await m.getRepository(StoreEntity).findOneBy({ id: storeId });
-    const merchant = store ? await m.getRepository(MerchantEntity).findOneBy({ id: store.merchantId }) : null;
+    // One round trip: this runs on every scan at the till.
+    const store = await m
+      .getRepository(StoreEntity)
+      .createQueryBuilder('s')
+      .innerJoinAndSelect('s.merchant', 'm')
+      .where('s.id = :storeId', { storeId })
+      .getOne();
+    const merchant: MerchantEntity | null = store?.merchant ?? null;
     const isStaff = actor.role === Role.Cashier || actor.role === Role.MerchantOwner;
     if (!store || !merchant || !isStaff || store.merchantId !== actor.merchantId) {
       // Audited outside the caller's transaction: a refused attempt must be recorded even when the caller rolls back.

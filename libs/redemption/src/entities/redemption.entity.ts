@@ -51,6 +51,10 @@ export class RedemptionEntity {
 
   @Column('timestamptz', { nullable: true })
   reversedAt: Date | null;
+
+  /** The till's order reference, when it names the order (vouchers per order). */
+  @Column('text', { nullable: true })
+  orderRef: string | null;
 }
 
 /** A funder's part of a redemption's subsidy. The parts of a redemption sum to its discount. */

@@ -141,7 +141,7 @@ const partsSettledOnce: SettlementAuditCheck = {
 const reversalsOnce: SettlementAuditCheck = {
   name: 'settlement.reversals_exactly_once',
   description:
-    'Every part of a reversed redemption (and none of an active one) has exactly one reversal; a reversal is on at most one live line, for minus its amount, only when its part was settled (approved or paid); the next daily run after both the refund and the approval carried it.',
+    'A reversal is on at most one live line, for minus its amount, only when its part was settled (approved or paid); the next daily run after both the refund and the approval carried it. (That a reversed redemption has one reversal per part, which settlement relies on, is redemption.reversals_match_status.)',
   run(m, funderIds) {
     return list(
       m,
@@ -149,15 +149,7 @@ const reversalsOnce: SettlementAuditCheck = {
          SELECT l.redemption_part_id AS part_id, s.reviewed_at
            FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
           WHERE l.kind = 'part' AND NOT l.released AND s.status IN ('approved', 'paid'))
-       -- Settlement reads "no reversal" as "active": a reversed redemption has one for every part.
-       SELECT format('part %s of %s redemption %s has %s reversal(s)', p.id, r.status, r.id, count(v.id)) AS problem
-         FROM redemption_part p JOIN redemption r ON r.id = p.redemption_id
-         LEFT JOIN reversal v ON v.redemption_part_id = p.id
-        WHERE ${IN_SCOPE('p.funder_id')}
-        GROUP BY p.id, r.status, r.id
-       HAVING (r.status = 'reversed') <> (count(v.id) = 1)
-       UNION ALL
-       SELECT format('reversal %s is on %s live lines', l.reversal_id, count(*))
+       SELECT format('reversal %s is on %s live lines', l.reversal_id, count(*)) AS problem
          FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
         WHERE l.kind = 'reversal' AND NOT l.released AND ${IN_SCOPE('s.funder_id')}
         GROUP BY l.reversal_id HAVING count(*) > 1
@@ -194,14 +186,11 @@ const reversalsOnce: SettlementAuditCheck = {
 const budgetsConsistent: SettlementAuditCheck = {
   name: 'settlement.budgets_consistent',
   description:
-    'Per funder: committed_fen equals the parts of live redemptions, lies within the budget, and equals the ledger funder_budget balance plus outbox rows not yet posted.',
+    'Per funder: the ledger funder_budget balance plus outbox rows not yet posted equals committed_fen, and lies within the budget. (committed_fen = parts - reversals is redemption.funder_committed_matches_parts.)',
   run(m, funderIds) {
     return list(
       m,
-      `WITH live AS (
-         SELECT p.funder_id, sum(p.amount_fen) AS amount FROM redemption_part p
-           JOIN redemption r ON r.id = p.redemption_id WHERE r.status = 'active' GROUP BY 1),
-       ledger AS (
+      `WITH ledger AS (
          SELECT funder_id, sum(amount_fen) AS amount FROM ledger_entry WHERE account = 'funder_budget' GROUP BY 1),
        pending AS (
          SELECT funder_id, sum(amount) AS amount FROM (
@@ -212,17 +201,14 @@ const budgetsConsistent: SettlementAuditCheck = {
            SELECT (p->>'funderId')::int, -(p->>'amountFen')::bigint
              FROM outbox_event e CROSS JOIN LATERAL jsonb_array_elements(e.payload->'reversals') p
             WHERE e.published_at IS NULL AND e.topic = $3) x GROUP BY 1)
-       SELECT format('funder %s: committed %s, live parts %s, ledger budget %s + pending %s, budget %s',
-                     f.id, f.committed_fen, COALESCE(live.amount, 0), COALESCE(ledger.amount, 0),
-                     COALESCE(pending.amount, 0), f.budget_fen) AS problem
+       SELECT format('funder %s: committed %s, ledger budget %s + pending %s, budget %s',
+                     f.id, f.committed_fen, COALESCE(ledger.amount, 0), COALESCE(pending.amount, 0),
+                     f.budget_fen) AS problem
          FROM funder f
-         LEFT JOIN live ON live.funder_id = f.id
          LEFT JOIN ledger ON ledger.funder_id = f.id
          LEFT JOIN pending ON pending.funder_id = f.id
         WHERE ${IN_SCOPE('f.id')}
-          AND (f.committed_fen <> COALESCE(live.amount, 0)
-           OR f.committed_fen <> COALESCE(ledger.amount, 0) + COALESCE(pending.amount, 0)
-           OR f.committed_fen < 0 OR f.committed_fen > f.budget_fen
+          AND (f.committed_fen <> COALESCE(ledger.amount, 0) + COALESCE(pending.amount, 0)
            OR COALESCE(ledger.amount, 0) < 0 OR COALESCE(ledger.amount, 0) > f.budget_fen)
         ORDER BY f.id`,
       [funderIds, OutboxTopic.RedemptionCreated, OutboxTopic.RedemptionReversed],

@@ -1,0 +1,437 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import {
+  LifecycleStatus,
+  OutboxTopic,
+  RedemptionCreatedPayload,
+  RefundPolicy,
+  Role,
+  RuleFailure,
+  VoucherStatus,
+} from '@jinli/contracts';
+import { StoreAccessService, StoreContext } from '@jinli/issuing';
+import {
+  Actor,
+  AppConfig,
+  APP_CONFIG,
+  AuditService,
+  businessDayOf,
+  Clock,
+  counter,
+  Fen,
+  IdempotencyService,
+  IdempotentResponse,
+  isConstraintViolation,
+  RedisService,
+  TransactionRunner,
+} from '@jinli/platform';
+import { VoucherCodeService } from '../codes/voucher-code.service';
+import { VerifiedCode } from '../codes/voucher-code';
+import { RedemptionException } from '../redemption.exception';
+import { evaluateRedemption, RedemptionFacts, UsageWindowRule } from '../rules/redemption-rules';
+import { SubsidyPart } from '../rules/subsidy-split';
+import { RedemptionView } from './redemption.views';
+import { lockId } from './sql';
+
+export interface RedeemInput {
+  /** The scanned QR payload or the 18 digits. */
+  code: string;
+  orderAmountFen: Fen;
+  storeId: number;
+  /** The till's order number, when it sends one (enforces vouchers per order). */
+  orderRef?: string;
+  /** The voucher a preview showed: a code of another voucher is refused. */
+  voucherId?: number;
+}
+
+export interface PreviewView {
+  ok: boolean;
+  voucherId: number;
+  batch: {
+    id: number;
+    name: string;
+    faceValueFen: Fen;
+    thresholdFen: Fen;
+    usageWindows: UsageWindowRule[];
+  };
+  validUntil: string;
+  orderAmountFen: Fen;
+  discountFen: Fen;
+  payableFen: Fen;
+  parts: SubsidyPart[];
+  failures: RuleFailure[];
+}
+
+interface FactsRow {
+  id: number;
+  status: VoucherStatus;
+  valid_from: Date;
+  valid_until: Date;
+  batch_id: number;
+  citizen_id: number;
+  campaign_id: number;
+  batch_name: string;
+  face_value_fen: number;
+  threshold_fen: number;
+  allowed_categories: string[];
+  allowed_districts: string[];
+  merchant_whitelist: number[];
+  usage_windows: UsageWindowRule[];
+  vouchers_per_order: number;
+  refund_policy: RefundPolicy;
+  batch_status: LifecycleStatus;
+  campaign_status: LifecycleStatus;
+  funders: { funderId: number; shareBp: number; budgetFen: number; committedFen: number }[] | null;
+}
+
+/** Numeric codes carry a 6-digit MAC: a cashier who sends this many forged codes is stopped a while. */
+export const FORGED_CODE_LIMIT = 10;
+export const FORGED_CODE_WINDOW_S = 600;
+
+const redemptionsTotal = counter('jinli_redemptions_total', 'Redemptions committed');
+const redemptionRefusals = counter('jinli_redemption_refusals_total', 'Redemptions refused, by code', [
+  'code',
+]);
+
+/** Preview and redeem: a voucher applied to an order at a store, exactly once. */
+@Injectable()
+export class RedemptionService {
+  private readonly log = new Logger(RedemptionService.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly codes: VoucherCodeService,
+    private readonly access: StoreAccessService,
+    private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyService,
+    private readonly redis: RedisService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A dry run: the discount, what the customer pays, and every rule that fails. Changes nothing. */
+  async preview(actor: Actor, input: RedeemInput): Promise<PreviewView> {
+    const code = await this.checkCode(actor, input, this.forgedCount(actor));
+    const m = this.tx.dataSource.manager;
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.preview', m);
+    const row = await this.loadFacts(m, code.voucherId);
+    const facts = await this.facts(m, row, ctx, input.orderRef);
+    const outcome = evaluateRedemption(
+      facts,
+      input.orderAmountFen,
+      this.clock.now(),
+      this.config.businessTimeZone,
+    );
+    return {
+      ok: outcome.failures.length === 0,
+      voucherId: row.id,
+      batch: {
+        id: row.batch_id,
+        name: row.batch_name,
+        faceValueFen: row.face_value_fen,
+        thresholdFen: row.threshold_fen,
+        usageWindows: row.usage_windows,
+      },
+      validUntil: row.valid_until.toISOString(),
+      orderAmountFen: input.orderAmountFen,
+      discountFen: outcome.discountFen,
+      payableFen: outcome.payableFen,
+      parts: outcome.parts,
+      failures: outcome.failures,
+    };
+  }
+
+  /**
+   * Redeems a voucher. One transaction holds the guarded voucher update, the redemption and its
+   * funder parts, the funders' committed budget (added by a database trigger at commit, where
+   * ck_funder_committed_within_budget refuses an overspent funder), the audit entry, the outbox event
+   * and the stored idempotent answer: all of them commit, or none.
+   */
+  async redeem(
+    actor: Actor,
+    input: RedeemInput,
+    idempotencyKey: string,
+  ): Promise<IdempotentResponse<RedemptionView>> {
+    try {
+      const result = await this.idempotency.run(
+        {
+          scope: `${actor.role}:${actor.id}`,
+          key: idempotencyKey,
+          fingerprint: { op: 'redemption.create', ...input },
+        },
+        async (m) => ({ status: 201, body: await this.redeemIn(m, actor, input) }),
+      );
+      if (!result.replayed) redemptionsTotal.inc();
+      return result;
+    } catch (e) {
+      const refusal = isConstraintViolation(e, 'ck_funder_committed_within_budget')
+        ? new RedemptionException('FUNDER_BUDGET_EXHAUSTED', "A funder's budget cannot cover this subsidy")
+        : e;
+      if (refusal instanceof RedemptionException) redemptionRefusals.inc({ code: refusal.code });
+      throw refusal;
+    }
+  }
+
+  private async redeemIn(m: EntityManager, actor: Actor, input: RedeemInput): Promise<RedemptionView> {
+    // The forged-code counter is read from Redis while PostgreSQL checks the store.
+    const forged = this.forgedCount(actor);
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m);
+    const code = await this.checkCode(actor, input, forged);
+    // Vouchers stacked on one order are decided one at a time.
+    if (input.orderRef)
+      await m.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+        lockId('order', ctx.merchant.id, input.orderRef),
+      ]);
+    const row = await this.loadFacts(m, code.voucherId);
+    const facts = await this.facts(m, row, ctx, input.orderRef);
+    const now = this.clock.now();
+    const outcome = evaluateRedemption(facts, input.orderAmountFen, now, this.config.businessTimeZone);
+    if (outcome.failures.length > 0) {
+      const first = outcome.failures[0];
+      throw new RedemptionException(first.code, first.message, { failures: outcome.failures });
+    }
+
+    const businessDay = businessDayOf(now, this.config.businessTimeZone);
+    const redeemedAt = now.toISOString();
+    const payload: Omit<RedemptionCreatedPayload, 'redemptionId' | 'parts'> = {
+      voucherId: row.id,
+      batchId: row.batch_id,
+      campaignId: row.campaign_id,
+      merchantId: ctx.merchant.id,
+      storeId: ctx.store.id,
+      citizenId: row.citizen_id,
+      orderAmountFen: input.orderAmountFen,
+      discountFen: outcome.discountFen,
+      redeemedAt,
+      businessDay,
+    };
+    let written: { id: number; parts: { id: number; funder_id: number; amount_fen: number }[] } | undefined;
+    try {
+      // One round trip: the guarded update is the proof under concurrency (only one transaction moves
+      // the voucher out of 'claimed'); the redemption, its parts and the outbox event follow from it.
+      [written] = (await m.query(
+        `WITH v AS (
+           UPDATE voucher SET status = 'redeemed', status_changed_at = $2
+            WHERE id = $1 AND status = 'claimed' AND valid_until > $2 RETURNING id),
+         r AS (
+           INSERT INTO redemption (voucher_id, batch_id, campaign_id, merchant_id, store_id, cashier_id, citizen_id,
+             order_amount_fen, discount_fen, net_order_amount_fen, status, redeemed_at, business_day, order_ref)
+           SELECT v.id, $3, $4, $5, $6, $7, $8, $9, $10, $9, 'active', $2, $11, $12 FROM v RETURNING id),
+         p AS (
+           INSERT INTO redemption_part (redemption_id, funder_id, merchant_id, business_day, amount_fen)
+           SELECT r.id, x.funder_id, $5, $11, x.amount FROM r, unnest($13::int[], $14::bigint[]) AS x(funder_id, amount)
+            ORDER BY x.funder_id -- the commit-time funder triggers fire (and lock) in this order
+           RETURNING id, funder_id, amount_fen),
+         parts AS (
+           SELECT COALESCE(jsonb_agg(jsonb_build_object('id', p.id, 'funder_id', p.funder_id, 'amount_fen', p.amount_fen)
+                  ORDER BY p.funder_id), '[]') AS list FROM p),
+         o AS (
+           INSERT INTO outbox_event (topic, aggregate_id, payload, created_at)
+           SELECT $16, r.id::text,
+                  $15::jsonb || jsonb_build_object('redemptionId', r.id, 'parts',
+                    (SELECT COALESCE(jsonb_agg(jsonb_build_object('partId', e->'id', 'funderId', e->'funder_id',
+                       'amountFen', e->'amount_fen')), '[]') FROM parts, jsonb_array_elements(parts.list) e)),
+                  $2
+             FROM r RETURNING id)
+         SELECT r.id, parts.list AS parts FROM r, parts, o`,
+        [
+          row.id,
+          now,
+          row.batch_id,
+          row.campaign_id,
+          ctx.merchant.id,
+          ctx.store.id,
+          actor.id,
+          row.citizen_id,
+          input.orderAmountFen,
+          outcome.discountFen,
+          businessDay,
+          input.orderRef ?? null,
+          outcome.parts.map((p) => p.funderId),
+          outcome.parts.map((p) => p.amountFen),
+          JSON.stringify(payload),
+          OutboxTopic.RedemptionCreated,
+        ],
+      )) as { id: number; parts: { id: number; funder_id: number; amount_fen: number }[] }[];
+    } catch (e) {
+      if (isConstraintViolation(e, 'uq_redemption_live_voucher'))
+        throw new RedemptionException(
+          'VOUCHER_ALREADY_REDEEMED',
+          'The voucher already has a live redemption',
+        );
+      throw e;
+    }
+    if (!written) {
+      throw new RedemptionException(
+        'VOUCHER_ALREADY_REDEEMED',
+        'The voucher was redeemed or changed meanwhile',
+        {
+          voucherId: row.id,
+        },
+      );
+    }
+    const redemptionId = written.id;
+    const view: RedemptionView = {
+      id: redemptionId,
+      voucherId: row.id,
+      batchId: row.batch_id,
+      batchName: row.batch_name,
+      campaignId: row.campaign_id,
+      merchantId: ctx.merchant.id,
+      storeId: ctx.store.id,
+      cashierId: actor.id,
+      orderRef: input.orderRef ?? null,
+      orderAmountFen: input.orderAmountFen,
+      discountFen: outcome.discountFen,
+      payableFen: outcome.payableFen,
+      netOrderAmountFen: input.orderAmountFen,
+      status: 'active',
+      redeemedAt,
+      businessDay,
+      reversedAt: null,
+      parts: written.parts.map((p) => ({ partId: p.id, funderId: p.funder_id, amountFen: p.amount_fen })),
+    };
+    await this.audit.record(
+      {
+        actor,
+        action: 'redemption.create',
+        entityType: 'redemption',
+        entityId: redemptionId,
+        details: {
+          voucherId: row.id,
+          storeId: ctx.store.id,
+          orderAmountFen: input.orderAmountFen,
+          discountFen: outcome.discountFen,
+          parts: outcome.parts,
+        },
+      },
+      m,
+    );
+    return view;
+  }
+
+  /**
+   * Cashiers act only for their own store, owners for any store of their merchant; the store's
+   * merchant must be approved. Refusals are audited (outside the caller's transaction).
+   */
+  async authorize(actor: Actor, storeId: number, action: string, m: EntityManager): Promise<StoreContext> {
+    const ctx = await this.access.assertStore(actor, storeId, action, m);
+    if (actor.role === Role.Cashier && actor.storeId !== storeId) {
+      await this.audit.record({
+        actor,
+        action,
+        entityType: 'store',
+        entityId: storeId,
+        outcome: 'denied',
+        details: { reason: "not the cashier's store", cashierStoreId: actor.storeId ?? null },
+      });
+      throw new RedemptionException('AUTH_STORE_FORBIDDEN', 'A cashier acts only for their own store', {
+        storeId,
+      });
+    }
+    return ctx;
+  }
+
+  private forgedKey(actor: Actor): string {
+    return this.redis.key('redemption', 'forged', actor.id);
+  }
+
+  /** How many forged codes this cashier sent lately (never rejects: a Redis outage does not stop tills). */
+  private forgedCount(actor: Actor): Promise<number> {
+    return this.redis.client.get(this.forgedKey(actor)).then(
+      (v) => Number(v ?? 0),
+      () => 0,
+    );
+  }
+
+  /** Verifies the code; forged codes are counted per cashier, and too many stop a guesser for a while. */
+  private async checkCode(
+    actor: Actor,
+    input: RedeemInput,
+    forgedCount: Promise<number>,
+  ): Promise<VerifiedCode> {
+    if ((await forgedCount) >= FORGED_CODE_LIMIT) {
+      throw new RedemptionException(
+        'RATE_LIMITED',
+        `Too many invalid voucher codes; scanning is paused for up to ${FORGED_CODE_WINDOW_S / 60} minutes`,
+      );
+    }
+    try {
+      return this.codes.verify(input.code, input.voucherId);
+    } catch (e) {
+      if (e instanceof RedemptionException && e.code === 'VOUCHER_CODE_FORGED') {
+        const key = this.forgedKey(actor);
+        await this.redis.client.multi().incr(key).expire(key, FORGED_CODE_WINDOW_S).exec();
+        await this.audit.record({
+          actor,
+          action: 'redemption.code_refused',
+          entityType: 'store',
+          entityId: input.storeId,
+          outcome: 'denied',
+          details: { code: e.code, reason: (e.details as { reason?: string })?.reason ?? null },
+        });
+        this.log.warn(`forged voucher code from ${actor.role} ${actor.id} at store ${input.storeId}`);
+      }
+      throw e;
+    }
+  }
+
+  private async loadFacts(m: EntityManager, voucherId: number): Promise<FactsRow> {
+    const [row] = (await m.query(
+      `SELECT v.id, v.status, v.valid_from, v.valid_until, v.batch_id, v.citizen_id,
+              b.campaign_id, b.name AS batch_name, b.face_value_fen, b.threshold_fen, b.allowed_categories,
+              b.allowed_districts, b.merchant_whitelist, b.usage_windows, b.vouchers_per_order, b.refund_policy,
+              b.status AS batch_status, c.status AS campaign_status,
+              (SELECT json_agg(json_build_object('funderId', cf.funder_id, 'shareBp', cf.share_bp,
+                        'budgetFen', f.budget_fen, 'committedFen', f.committed_fen) ORDER BY cf.funder_id)
+                 FROM campaign_funder cf JOIN funder f ON f.id = cf.funder_id
+                WHERE cf.campaign_id = b.campaign_id) AS funders
+         FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id JOIN campaign c ON c.id = b.campaign_id
+        WHERE v.id = $1`,
+      [voucherId],
+    )) as FactsRow[];
+    if (!row) throw new RedemptionException('VOUCHER_NOT_FOUND', `Voucher ${voucherId} was not found`);
+    return row;
+  }
+
+  private async facts(
+    m: EntityManager,
+    row: FactsRow,
+    ctx: StoreContext,
+    orderRef: string | undefined,
+  ): Promise<RedemptionFacts> {
+    const facts: RedemptionFacts = {
+      voucher: { id: row.id, status: row.status, validFrom: row.valid_from, validUntil: row.valid_until },
+      batch: {
+        faceValueFen: row.face_value_fen,
+        thresholdFen: row.threshold_fen,
+        allowedCategories: row.allowed_categories,
+        allowedDistricts: row.allowed_districts,
+        merchantWhitelist: row.merchant_whitelist,
+        usageWindows: row.usage_windows,
+        vouchersPerOrder: row.vouchers_per_order,
+        status: row.batch_status,
+      },
+      campaignStatus: row.campaign_status,
+      funders: row.funders ?? [],
+      merchant: { id: ctx.merchant.id, category: ctx.merchant.category },
+      store: { district: ctx.store.district },
+    };
+    if (orderRef) {
+      const [o] = (await m.query(
+        `SELECT count(*)::int AS count, COALESCE(sum(b.threshold_fen), 0) AS thresholds,
+                min(b.vouchers_per_order) AS min_vpo, min(r.order_amount_fen) AS order_amount
+           FROM redemption r JOIN voucher_batch b ON b.id = r.batch_id
+          WHERE r.merchant_id = $1 AND r.order_ref = $2 AND r.status = 'active'`,
+        [ctx.merchant.id, orderRef],
+      )) as { count: number; thresholds: number; min_vpo: number | null; order_amount: number | null }[];
+      facts.order = {
+        count: o.count,
+        thresholdsFen: Number(o.thresholds),
+        minVouchersPerOrder: o.min_vpo ?? Number.MAX_SAFE_INTEGER,
+        orderAmountFen: o.order_amount,
+      };
+    }
+    return facts;
+  }
+}
