@@ -2,6 +2,9 @@ import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
 import { CampaignSharesBothSides1764250000000 } from './1764250000000-campaign-shares-both-sides';
 import { ClaimRoundTransfers1764300000000 } from './1764300000000-claim-round-transfers';
 import { Redemption1764400000000 } from './1764400000000-redemption';
+import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
+import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
+import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +12,7 @@ export const MIGRATIONS = [
   CampaignSharesBothSides1764250000000,
   ClaimRoundTransfers1764300000000,
   Redemption1764400000000,
+  SettlementRuns1764500000000,
+  ReportingAggregates1764500100000,
+  StatementLineReferences1764500200000,
 ];

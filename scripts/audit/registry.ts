@@ -1,5 +1,6 @@
 import { CLAIMING_CHECKS } from './claiming.checks';
 import { REDEMPTION_CHECKS } from './redemption.checks';
+import { SETTLEMENT_AUDIT_CHECKS } from './settlement.checks';
 import { AuditCheck, AuditContext, AuditViolation } from './types';
 
 export * from './types';
@@ -8,7 +9,11 @@ export * from './types';
  * Every invariant `npm run audit` checks. Each context adds its own list here
  * (scripts/audit/<context>.checks.ts).
  */
-export const AUDIT_CHECKS: AuditCheck[] = [...CLAIMING_CHECKS, ...REDEMPTION_CHECKS];
+export const AUDIT_CHECKS: AuditCheck[] = [
+  ...CLAIMING_CHECKS,
+  ...REDEMPTION_CHECKS,
+  ...SETTLEMENT_AUDIT_CHECKS,
+];
 
 export interface AuditReport {
   checks: { name: string; description: string; violations: number; error?: string }[];

@@ -8,6 +8,8 @@ import { ALL_ENTITIES } from '@jinli/db/entities';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { RedemptionModule } from '@jinli/redemption';
+import { ReportingModule } from '@jinli/reporting';
+import { SettlementModule } from '@jinli/settlement';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -34,6 +36,12 @@ import { MerchantsController } from './issuing/merchants.controller';
 import { MerchantDayController } from './redemption/merchant-day.controller';
 import { MyVouchersController } from './redemption/my-vouchers.controller';
 import { RedemptionsController } from './redemption/redemptions.controller';
+import { ReportsController } from './reporting/reports.controller';
+import { BullBoardModule } from './settlement/bull-board.module';
+import { LedgerController } from './settlement/ledger.controller';
+import { PayoutsController } from './settlement/payouts.controller';
+import { SettlementRunsController } from './settlement/settlement-runs.controller';
+import { StatementsController } from './settlement/statements.controller';
 import { SystemController } from './system/health.controller';
 
 export interface ApiOptions {
@@ -73,6 +81,9 @@ export class ApiModule {
         IssuingModule,
         ClaimingModule,
         RedemptionModule,
+        SettlementModule,
+        ReportingModule,
+        BullBoardModule,
       ],
       controllers: [
         SystemController,
@@ -88,6 +99,11 @@ export class ApiModule {
         RedemptionsController,
         MerchantDayController,
         MyVouchersController,
+        SettlementRunsController,
+        StatementsController,
+        PayoutsController,
+        LedgerController,
+        ReportsController,
       ],
       providers: [
         RedisHealthIndicator,

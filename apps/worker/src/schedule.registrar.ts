@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReconcileClaimsJob, RecycleExpiredQuotaJob } from '@jinli/claiming';
 import { AppConfig, APP_CONFIG, JobDefinition, JobQueue } from '@jinli/platform';
 import { ExpireVouchersJob, PurgeIdempotencyJob } from '@jinli/redemption';
+import { RefreshClaimsJob } from '@jinli/reporting';
+import { DailySettlementJob, ProcessOutboxJob } from '@jinli/settlement';
 
 export interface Schedule {
   id: string;
@@ -19,6 +21,12 @@ export const SCHEDULES: Schedule[] = [
   // Cheap (a partial index on claimed vouchers by expiry) and keeps "expired" close to the truth.
   { id: 'redemption-expire-vouchers', job: ExpireVouchersJob, pattern: '* * * * *' },
   { id: 'redemption-purge-idempotency', job: PurgeIdempotencyJob, pattern: '30 3 * * *' },
+  // T+1 settlement after midnight, once the previous business day has surely ended.
+  { id: 'settlement-daily', job: DailySettlementJob, pattern: '30 0 * * *' },
+  // Ledger and report aggregates follow redemptions within seconds (six-field cron: seconds first).
+  { id: 'outbox-process', job: ProcessOutboxJob, pattern: '*/5 * * * * *' },
+  // Claims (face value issued) for the reports, recounted for the days that can still change.
+  { id: 'reports-claims', job: RefreshClaimsJob, pattern: '* * * * *' },
 ];
 
 @Injectable()

@@ -4,6 +4,8 @@ import { ALL_ENTITIES } from '@jinli/db/entities';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
 import { RedemptionModule } from '@jinli/redemption';
+import { ReportingModule } from '@jinli/reporting';
+import { SettlementModule } from '@jinli/settlement';
 import {
   AppConfig,
   Clock,
@@ -40,6 +42,8 @@ export class WorkerModule {
         IssuingModule,
         ClaimingModule,
         RedemptionModule,
+        SettlementModule,
+        ReportingModule,
       ],
       providers: [ScheduleRegistrar],
     };

@@ -3,6 +3,8 @@ import { ClaimingErrors } from './claiming.errors';
 import { CommonErrors } from './common.errors';
 import { IssuingErrors } from './issuing.errors';
 import { RedemptionErrors } from './redemption.errors';
+import { ReportingErrors } from './reporting.errors';
+import { SettlementErrors } from './settlement.errors';
 
 /**
  * Every stable error code Jinli answers with, and its HTTP status. Each bounded context keeps its
@@ -14,6 +16,8 @@ export const ERROR_STATUS = {
   ...IssuingErrors,
   ...ClaimingErrors,
   ...RedemptionErrors,
+  ...SettlementErrors,
+  ...ReportingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -25,5 +29,13 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-export { AuthErrors, ClaimingErrors, CommonErrors, IssuingErrors, RedemptionErrors };
+export {
+  AuthErrors,
+  ClaimingErrors,
+  CommonErrors,
+  IssuingErrors,
+  RedemptionErrors,
+  ReportingErrors,
+  SettlementErrors,
+};
 export { ClaimIneligibleReason } from './claiming.errors';

@@ -143,6 +143,23 @@ class Environment {
   @Max(24 * 3600)
   LOGIN_LOCK_S = 15 * 60;
 
+  /** Merchants per settlement chunk job: each chunk settles its merchants in one transaction. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SETTLEMENT_CHUNK_MERCHANTS = 100;
+
+  /**
+   * Business days the daily (T+1) run looks at, ending yesterday: parts of those days still in the
+   * pool (never settled, or released from a rejected statement) are settled by it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(92)
+  SETTLEMENT_DAILY_WINDOW_DAYS = 7;
+
   /** Per-address request limits on sign-in and enrolment routes (off only in tests). */
   @Transform(toBool)
   @IsBoolean()
@@ -247,6 +264,7 @@ export interface AppConfig {
     reconcileGraceS: number;
     benchRoutes: boolean;
   };
+  settlement: { chunkMerchants: number; dailyWindowDays: number };
 }
 
 export class ConfigError extends Error {
@@ -329,6 +347,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       soldOutTtlMs: env.CLAIM_SOLDOUT_TTL_MS,
       reconcileGraceS: env.CLAIM_RECONCILE_GRACE_S,
       benchRoutes: env.CLAIM_BENCH_ROUTES,
+    },
+    settlement: {
+      chunkMerchants: env.SETTLEMENT_CHUNK_MERCHANTS,
+      dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,
     },
   };
 }

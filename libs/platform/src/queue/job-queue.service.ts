@@ -45,7 +45,17 @@ export class JobQueue implements OnModuleDestroy {
     return this.queue(def.queue).upsertJobScheduler(
       schedulerId,
       { pattern, tz },
-      { name: def.name, data: payload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 5000 } } },
+      {
+        name: def.name,
+        data: payload,
+        // A schedule every few seconds must not pile up finished jobs in Redis.
+        opts: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 5000 },
+          removeOnComplete: { age: 24 * 3600, count: 1000 },
+          removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+        },
+      },
     );
   }
 

@@ -2,6 +2,7 @@ import {
   LedgerEntryEntity,
   LedgerJournalEntity,
   PayoutEntity,
+  SettlementChunkEntity,
   SettlementRunEntity,
   SettlementStatementEntity,
   StatementLineEntity,
@@ -10,6 +11,7 @@ import {
 export * from './settlement.entity';
 export const SETTLEMENT_ENTITIES = [
   SettlementRunEntity,
+  SettlementChunkEntity,
   SettlementStatementEntity,
   StatementLineEntity,
   PayoutEntity,

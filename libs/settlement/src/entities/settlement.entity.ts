@@ -1,11 +1,44 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 import type { LedgerAccount, PayoutStatus, StatementStatus } from '@jinli/contracts';
 import { Fen, MoneyColumn } from '@jinli/platform';
 
+/** One settlement of a range of business days: the daily T+1 run, or one started by finance. */
 @Entity('settlement_run')
 export class SettlementRunEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: number;
+
+  @Column('text', { default: 'manual' })
+  kind: 'daily' | 'manual';
+
+  /** Part of every chunk job id, so ids stay unique even if run ids are ever reused. */
+  @Column('uuid')
+  token: string;
+
+  @Column('integer', { default: 0 })
+  chunkCount: number;
+
+  @Column('integer', { default: 0 })
+  chunksDone: number;
+
+  @Column('integer', { default: 0 })
+  statementCount: number;
+
+  @Column('integer', { default: 0 })
+  lineCount: number;
+
+  @Column('integer', { default: 0 })
+  deferredCount: number;
+
+  @Column('text', { nullable: true })
+  error: string | null;
 
   @Column('date')
   fromDay: string;
@@ -21,6 +54,40 @@ export class SettlementRunEntity {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+
+  @Column('timestamptz', { nullable: true })
+  completedAt: Date | null;
+}
+
+/** A range of merchants of one run, settled in one transaction by one job. */
+@Entity('settlement_chunk')
+export class SettlementChunkEntity {
+  @PrimaryColumn('bigint')
+  runId: number;
+
+  @PrimaryColumn('integer')
+  seq: number;
+
+  @Column('integer')
+  merchantFrom: number;
+
+  @Column('integer')
+  merchantTo: number;
+
+  @Column('text', { default: 'pending' })
+  status: 'pending' | 'done' | 'failed';
+
+  @Column('integer', { default: 0 })
+  statementCount: number;
+
+  @Column('integer', { default: 0 })
+  lineCount: number;
+
+  @Column('integer', { default: 0 })
+  deferredCount: number;
+
+  @Column('text', { nullable: true })
+  error: string | null;
 
   @Column('timestamptz', { nullable: true })
   completedAt: Date | null;
@@ -113,6 +180,10 @@ export class PayoutEntity {
 
   @Column('integer')
   statementCount: number;
+
+  /** The paying funder when the payout is scoped to one (its bank account pays the file). */
+  @Column('integer', { nullable: true })
+  funderId: number | null;
 
   @Column('integer')
   createdBy: number;

@@ -1,0 +1,160 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Min,
+} from 'class-validator';
+import { LedgerAccount, StatementStatus } from '@jinli/contracts';
+import { BusinessDay } from './business-day';
+
+export class StartRunDto {
+  @BusinessDay({ description: 'First business day to settle' })
+  fromDay: string;
+
+  @BusinessDay({ description: 'Last business day to settle (must have ended)' })
+  toDay: string;
+}
+
+export class PageQuery {
+  @ApiPropertyOptional({ example: 50 })
+  @IsOptional()
+  @Matches(/^\d{1,4}$/)
+  limit?: string;
+
+  @ApiPropertyOptional({ example: 0 })
+  @IsOptional()
+  @Matches(/^\d{1,9}$/)
+  offset?: string;
+}
+
+const ID = /^[1-9]\d{0,15}$/;
+
+export class StatementListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: Object.values(StatementStatus) })
+  @IsOptional()
+  @IsIn(Object.values(StatementStatus))
+  status?: StatementStatus;
+
+  @BusinessDay({ description: 'Statements of this business day', optional: true })
+  businessDay?: string;
+
+  @BusinessDay({ description: 'Statements from this business day', optional: true })
+  fromDay?: string;
+
+  @BusinessDay({ description: 'Statements up to this business day', optional: true })
+  toDay?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  merchantId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  funderId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  runId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  payoutId?: string;
+}
+
+/** Approval takes no figures (finance approves, it never edits amounts): at most a note for the audit log. */
+export class ApproveDto {
+  @ApiPropertyOptional({ example: '已核对明细' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  note?: string;
+}
+
+export class ReasonDto {
+  @ApiProperty({ example: '收款账户信息有误，请商户更正后重新结算' })
+  @IsString()
+  @Length(2, 500)
+  reason: string;
+}
+
+export class OptionalReasonDto {
+  @ApiPropertyOptional({ example: '核实无误，释放待下次结算' })
+  @IsOptional()
+  @IsString()
+  @Length(2, 500)
+  reason?: string;
+}
+
+export class BulkApproveDto extends ApproveDto {
+  @ApiProperty({ type: [Number], description: 'Statements to approve together (all or nothing)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  ids: number[];
+}
+
+export class CreatePayoutDto {
+  @ApiPropertyOptional({ description: 'Only this funder’s statements (its bank account pays the file)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  funderId?: number;
+
+  @ApiPropertyOptional({ type: [Number], description: 'Only these approved statements' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  statementIds?: number[];
+}
+
+export class MarkPaidDto {
+  @ApiProperty({ example: 'ICBC-20200705-000123', description: 'The bank’s reference of the transfer batch' })
+  @IsString()
+  @Length(3, 100)
+  bankReference: string;
+}
+
+export class BalancesQuery {
+  @ApiPropertyOptional({ enum: Object.values(LedgerAccount) })
+  @IsOptional()
+  @IsIn(Object.values(LedgerAccount))
+  account?: LedgerAccount;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  funderId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID)
+  merchantId?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  byMerchant?: string;
+}
+
+export class AuditQuery {
+  @ApiPropertyOptional({ description: 'Only the money of this funder' })
+  @IsOptional()
+  @Matches(ID)
+  funderId?: string;
+}
