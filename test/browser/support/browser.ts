@@ -31,6 +31,8 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      // Date inputs and the like in Chinese, as on the users' devices.
+      '--lang=zh-CN',
     ],
   });
 }
