@@ -165,6 +165,16 @@ class Environment {
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;
 
+  /**
+   * Whom to believe about the client address (X-Forwarded-For), which per-address rate limits use:
+   * `false` (the socket's peer), `true` (any proxy: only behind one that overwrites the header), a
+   * number of proxy hops, or comma-separated proxy addresses / CIDRs.
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-f.:/]+(,[0-9a-f.:/]+)*)$/i, {
+    message: 'must be true, false, a hop count, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
   /** Whether `/docs` serves the OpenAPI UI. */
   @Transform(toBool)
   @IsBoolean()
@@ -236,7 +246,14 @@ export interface AppConfig {
   env: 'development' | 'test' | 'production';
   database: { url: string; poolSize: number };
   redis: { url: string; keyPrefix: string };
-  http: { host: string; port: number; bodyLimitBytes: number; openApi: boolean; rateLimit: boolean };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    openApi: boolean;
+    rateLimit: boolean;
+    trustProxy: boolean | number | string[];
+  };
   businessTimeZone: string;
   logLevel: string;
   auth: {
@@ -320,6 +337,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       openApi: env.OPENAPI_ENABLED,
       rateLimit: env.RATE_LIMIT_ENABLED,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
     businessTimeZone: env.BUSINESS_TZ,
     logLevel: env.LOG_LEVEL,
@@ -353,6 +371,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,
     },
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim());
 }
 
 function isValidTimeZone(tz: string): boolean {
