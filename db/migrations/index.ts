@@ -5,6 +5,8 @@ import { Redemption1764400000000 } from './1764400000000-redemption';
 import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
+import { PayoutCorrections1764710000000 } from './1764710000000-payout-corrections';
+import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   SettlementRuns1764500000000,
   ReportingAggregates1764500100000,
   StatementLineReferences1764500200000,
+  PayoutCorrections1764710000000,
+  SettlementGuards1764710100000,
 ];

@@ -184,7 +184,8 @@ describe('ledger model', () => {
               for (const funderId of funderIds) {
                 try {
                   const p = await payouts.create(reviewer, { funderId });
-                  if (o.pay) await payouts.markPaid(reviewer, p.id, `BANK-${p.id}`);
+                  // Four eyes: the creator does not confirm the payment.
+                  if (o.pay) await payouts.markPaid(starter, p.id, `BANK-${p.id}`);
                 } catch (e) {
                   expect(e).toMatchObject({ code: 'PAYOUT_NOTHING_TO_PAY' });
                 }
@@ -199,8 +200,9 @@ describe('ledger model', () => {
         await api.get(OutboxProcessor).drain();
 
         // Every invariant of the money trail, for this sequence's funders (other files share the database).
-        const audit = await runSettlementAudit(api.dataSource.manager, { funderIds });
-        for (const check of audit)
+        const audit = await runSettlementAudit(api.dataSource.manager, { funderIds, now: api.clock.now() });
+        // Warnings (claw-backs still owed) are not broken invariants.
+        for (const check of audit.filter((c) => c.severity === 'violation'))
           expect({ check: check.name, problems: check.problems }).toEqual({
             check: check.name,
             problems: [],
