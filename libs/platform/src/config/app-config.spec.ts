@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       openApi: false,
       rateLimit: false,
       trustProxy: false,
+      metricsToken: null,
     });
     expect(sut.database.url).toBe('postgresql://jinli:pw@db.internal:5433/jinli_prod');
     expect(sut.redis.url).toBe('rediss://cache.internal:6380/2');

@@ -175,6 +175,12 @@ class Environment {
   })
   TRUST_PROXY = 'false';
 
+  /** When set, `/metrics` answers only to `Authorization: Bearer <METRICS_TOKEN>` (the Prometheus scrape token). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** Whether `/docs` serves the OpenAPI UI. */
   @Transform(toBool)
   @IsBoolean()
@@ -253,6 +259,7 @@ export interface AppConfig {
     openApi: boolean;
     rateLimit: boolean;
     trustProxy: boolean | number | string[];
+    metricsToken: string | null;
   };
   businessTimeZone: string;
   logLevel: string;
@@ -299,7 +306,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
   for (const error of validateSync(env, { forbidUnknownValues: false })) {
     const got = defined[error.property];
-    const shown = error.property.match(/SECRET|SALT|KEYS/) ? '(hidden)' : JSON.stringify(got);
+    const shown = error.property.match(/SECRET|SALT|KEYS|TOKEN/) ? '(hidden)' : JSON.stringify(got);
     // A value of the wrong type gets only that complaint ("eighty" is not "greater than 65535").
     const constraints = error.constraints ?? {};
     const typeCheck = ['isInt', 'isBoolean', 'isString'].find((k) => k in constraints);
@@ -338,6 +345,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       openApi: env.OPENAPI_ENABLED,
       rateLimit: env.RATE_LIMIT_ENABLED,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      metricsToken: env.METRICS_TOKEN ?? null,
     },
     businessTimeZone: env.BUSINESS_TZ,
     logLevel: env.LOG_LEVEL,
