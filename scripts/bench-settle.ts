@@ -19,8 +19,8 @@ import { ensureServices } from './lib/services';
  *   npm run bench:settle                      # full defaults: 1e4, 1e5, 1e6 redemptions; report over 1e7
  *   npm run bench:settle -- --sizes 1e3,1e4 --report-n 1e5     # a quick run while developing
  *
- * In a database of its own (jinli_bench_settlement, recreated) and Redis keys under its own prefix
- * (jbench-settlement:, queues emptied first; nothing else is touched):
+ * In a database of its own (jinli_bench_settlement, recreated; BENCH_DB) and Redis keys under its own
+ * prefix (jbench-settlement:, BENCH_REDIS_PREFIX; queues emptied first; nothing else is touched):
  * 1. for each size n: n redemptions (1% reversed before settlement, 5% partly refunded) across
  *    --merchants merchants on one business day, generated set-based with generate_series; then a
  *    settlement run through the real job machinery: the service creates the run and enqueues one
@@ -74,8 +74,11 @@ function options(argv: string[]): Options {
   };
 }
 
-const BENCH_DB = 'jinli_bench_settlement';
-const PREFIX = 'jbench-settlement:';
+// Overridable so that two benchmarks on one machine keep apart (e.g. one per branch).
+const BENCH_DB = process.env.BENCH_DB ?? 'jinli_bench_settlement';
+const PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'jbench-settlement:';
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(BENCH_DB))
+  throw new Error(`BENCH_DB must be a plain database name (got ${BENCH_DB})`);
 const TZ = 'Asia/Shanghai';
 const SETTLE_DAY = '2020-07-04';
 const REPORT_DAY0 = '2020-07-04';
