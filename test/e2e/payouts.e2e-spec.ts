@@ -388,6 +388,14 @@ describe('payouts (HTTP)', () => {
     );
     expect(unknown.status).toBe(422);
     expect(unknown.body.code).toBe('PAYOUT_ROW_NOT_FOUND');
+    const row = { funderId: city, merchantId: failedMerchant.merchantId, reason: '账户不存在' };
+    const twice = await post(
+      `${S}/payouts/${id}/paid`,
+      { bankReference: 'ICBC-0526', failedRows: [row, row] },
+      confirmer.token,
+    );
+    expect(twice.status).toBe(400);
+    expect(twice.body.code).toBe('VALIDATION_FAILED');
     expect((await get(`${S}/payouts/${id}`)).body.status).toBe('exported');
 
     const paid = await post(

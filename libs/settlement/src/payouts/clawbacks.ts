@@ -20,6 +20,7 @@ export interface OutstandingClawback {
   ageDays: number;
 }
 
+/** `funderIds`: only these funders (null: all of them). */
 export async function outstandingClawbacks(
   m: EntityManager,
   filter: { funderIds?: number[] | null; merchantId?: number | null },
@@ -39,7 +40,7 @@ export async function outstandingClawbacks(
       GROUP BY s.funder_id, f.name, s.merchant_id, m.name
      HAVING sum(s.total_fen) < 0
       ORDER BY since, s.funder_id, s.merchant_id`,
-    [filter.funderIds?.length ? filter.funderIds : null, filter.merchantId ?? null, now],
+    [filter.funderIds ?? null, filter.merchantId ?? null, now],
   );
   // pg reads bigint[] as text: ids are far below 2^53.
   return rows.map((r) => ({ ...r, statementIds: r.statementIds.map(Number) }));

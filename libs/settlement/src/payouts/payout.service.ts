@@ -246,6 +246,8 @@ export class PayoutService {
       throw new SettlementException('VALIDATION_FAILED', 'A failed transfer is named twice', {
         failedRows: twice.map(({ funderId, merchantId }) => ({ funderId, merchantId })),
       });
+    if (failed.some((f) => !f.reason.trim()))
+      throw new SettlementException('VALIDATION_FAILED', 'Each failed transfer needs a reason');
     return this.tx.run(async (m) => {
       const payout = await this.lock(m, id);
       this.assertExported(payout, 'mark paid');
