@@ -323,6 +323,8 @@ describe('merchant enrolment, owner screens and console edits in a real browser'
     await page.locator('[data-test=campaign-name]').fill(`编辑后的活动${run}`);
     const newEnd = suzhouMinute(Date.now() + 40 * DAY);
     await page.locator('[data-test=campaign-ends]').fill(newEnd);
+    // The dialog has faded in (for a readable screenshot).
+    await page.locator('.van-fade-enter-active').waitFor({ state: 'detached' });
     await screenshot(page, 'console-campaign-edit');
     await page.locator('[data-test=campaign-save]').click();
     await page.locator('[data-test=campaign-title]', { hasText: `编辑后的活动${run}` }).waitFor();
