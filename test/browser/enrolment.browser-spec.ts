@@ -324,7 +324,7 @@ describe('merchant enrolment, owner screens and console edits in a real browser'
     const newEnd = suzhouMinute(Date.now() + 40 * DAY);
     await page.locator('[data-test=campaign-ends]').fill(newEnd);
     // The dialog has faded in (for a readable screenshot).
-    await page.locator('.van-fade-enter-active').waitFor({ state: 'detached' });
+    await page.locator('.van-popup.van-fade-enter-active').waitFor({ state: 'detached' });
     await screenshot(page, 'console-campaign-edit');
     await page.locator('[data-test=campaign-save]').click();
     await page.locator('[data-test=campaign-title]', { hasText: `编辑后的活动${run}` }).waitFor();
@@ -400,7 +400,8 @@ describe('merchant enrolment, owner screens and console edits in a real browser'
     );
     await page.locator('[data-test=batch-quota]').fill('1800');
     await page.locator('[data-test=batch-save]').click();
-    await page.locator('.van-notify', { hasText: '已保存券批次' }).waitFor();
+    // Saved and reloaded: the batch's card reads the new quota.
+    await page.locator(`[data-test=batch-${batch.id}]`, { hasText: '1,800 / 1 张' }).waitFor();
     const [last] = (await stack.dataSource.query(
       `SELECT quota, description FROM voucher_batch WHERE id = $1`,
       [batch.id],
