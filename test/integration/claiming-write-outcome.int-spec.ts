@@ -59,27 +59,26 @@ describe('claiming when the connection of a voucher insert breaks', () => {
     return qr;
   }
 
-  /**
-   * Backends waiting for a lock while running `statement` (the voucher insert unless said), once
-   * `reserved` claims are reserved and queued.
-   */
+  /** Backends waiting for a lock while running `statement`. */
+  async function waiting(statement: string): Promise<number[]> {
+    const rows = (await api.dataSource.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+          AND wait_event_type = 'Lock' AND position($1 in query) > 0 AND query NOT LIKE '%pg_stat_activity%'`,
+      [statement],
+    )) as { pid: number }[];
+    return rows.map((r) => r.pid);
+  }
+
+  /** The waiting backends of `statement` (the voucher insert unless said), once `reserved` claims are queued. */
   async function blockedInserts(
     batchId: number,
     reserved: number,
     statement = 'INSERT INTO voucher',
   ): Promise<number[]> {
-    const waiting = async () =>
-      (
-        (await api.dataSource.query(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-              AND wait_event_type = 'Lock' AND position($1 in query) > 0 AND query NOT LIKE '%pg_stat_activity%'`,
-          [statement],
-        )) as { pid: number }[]
-      ).map((r) => r.pid);
     for (let i = 0; i < 400; i++) {
-      if ((await waiting()).length > 0 && (await gate.pendingCount(batchId)) === reserved) {
+      if ((await waiting(statement)).length > 0 && (await gate.pendingCount(batchId)) === reserved) {
         await sleep(150); // any other insert of these claims would be waiting by now
-        return waiting();
+        return waiting(statement);
       }
       await sleep(25);
     }
@@ -103,7 +102,8 @@ describe('claiming when the connection of a voucher insert breaks', () => {
     try {
       const claims = claimAll(api, batch.id, tokens);
       const pids = await blockedInserts(batch.id, 3);
-      expect(pids).toHaveLength(1); // one multi-row insert of the three rows
+      // Usually one multi-row insert of the three rows (the window is long); on a slow machine, more.
+      expect(pids.length).toBeGreaterThanOrEqual(1);
       await api.dataSource.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
       results = await claims;
     } finally {
@@ -135,9 +135,9 @@ describe('claiming when the connection of a voucher insert breaks', () => {
         ),
       );
       const pids = await blockedInserts(batch.id, 3);
-      expect(pids).toHaveLength(1);
+      expect(pids.length).toBeGreaterThanOrEqual(1);
       const victims = clientsOf(pids);
-      expect(victims).toHaveLength(1);
+      expect(victims).toHaveLength(pids.length);
       // The network drops under the waiting insert: the API sees its connection end, while the
       // backend holds the whole statement and goes on once the lock is free.
       for (const c of victims) c.connection.stream.destroy();
@@ -192,6 +192,8 @@ describe('claiming when the connection of a voucher insert breaks', () => {
       const claims = claimAll(api, batch.id, tokens);
       const pids = await blockedInserts(batch.id, 2, 'claim_round_make_room');
       expect(pids).toHaveLength(1);
+      // Had the two claims gone into two inserts, the one that did not borrow waits too: cut it as well.
+      pids.push(...(await waiting('INSERT INTO voucher')));
       // The backend makes room once the lock is free, then waits in its transaction for an INSERT
       // and a COMMIT that never come: the API must not answer before that transaction is over.
       for (const c of clientsOf(pids)) c.connection.stream.destroy();
