@@ -23,6 +23,22 @@ describe('system routes', () => {
     expect(res.body).toContain('process_cpu_user_seconds_total');
   });
 
+  it('asks for the scrape token on /metrics when METRICS_TOKEN is set', async () => {
+    const guarded = await TestApi.start({ env: { METRICS_TOKEN: 'scrape-token-0123456789' } });
+    try {
+      const none = await guarded.request('GET', '/metrics');
+      expect(none.status).toBe(401);
+      expect(none.body.code).toBe('UNAUTHENTICATED');
+      const wrong = await guarded.request('GET', '/metrics', { token: 'scrape-token-0123456788' });
+      expect(wrong.status).toBe(401);
+      const right = await guarded.request('GET', '/metrics', { token: 'scrape-token-0123456789' });
+      expect(right.status).toBe(200);
+      expect(right.body).toContain('jinli_http_request_duration_seconds');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('answers an unknown route with the one error body', async () => {
     const res = await api.request('GET', '/api/v1/nothing-here');
     expect(res.status).toBe(404);

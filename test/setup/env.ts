@@ -14,3 +14,5 @@ process.env.OTP_RESEND_INTERVAL_S = '0';
 process.env.RATE_LIMIT_ENABLED = 'false';
 process.env.OTP_MAX_PER_IP_PER_HOUR = '100000';
 process.env.DATABASE_POOL_SIZE = process.env.DATABASE_POOL_SIZE ?? '10';
+// Tests stand in for a proxy: they set X-Forwarded-For to act as several client addresses.
+process.env.TRUST_PROXY = 'true';

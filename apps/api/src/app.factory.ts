@@ -21,7 +21,7 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   const config = options.config ?? loadConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: config.http.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     logger: false,

@@ -1,8 +1,19 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { API } from '../common/api';
-import { Clock, metricsRegistry, Public, RedisHealthIndicator } from '@jinli/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Clock,
+  JinliException,
+  metricsRegistry,
+  Public,
+  RedisHealthIndicator,
+  TokenService,
+} from '@jinli/platform';
 
 @ApiTags('system')
 @Controller()
@@ -12,6 +23,7 @@ export class SystemController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Public()
@@ -34,9 +46,25 @@ export class SystemController {
 
   @Public()
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiExcludeEndpoint()
-  metrics(): Promise<string> {
+  async metrics(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    // Business counters (redemptions, refusals, forged codes) are not for everyone: with
+    // METRICS_TOKEN set, the scraper must present it as a bearer token.
+    const expected = this.config.http.metricsToken;
+    if (expected) {
+      const given = Buffer.from(TokenService.fromHeader(authorization) ?? '');
+      const want = Buffer.from(expected);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) {
+        throw new JinliException(
+          'UNAUTHENTICATED',
+          'Metrics need the scrape token (Authorization: Bearer <METRICS_TOKEN>)',
+        );
+      }
+    }
+    void reply.type(metricsRegistry.contentType);
     return metricsRegistry.metrics();
   }
 

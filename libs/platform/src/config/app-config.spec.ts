@@ -23,7 +23,14 @@ describe('loadConfig', () => {
       env: 'development',
       database: { url: 'postgres://postgres@127.0.0.1:5432/jinli', poolSize: 20 },
       redis: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'jinli:' },
-      http: { host: '127.0.0.1', port: 3000, bodyLimitBytes: 65_536, openApi: true, rateLimit: true },
+      http: {
+        host: '127.0.0.1',
+        port: 3000,
+        bodyLimitBytes: 65_536,
+        openApi: true,
+        rateLimit: true,
+        trustProxy: false,
+      },
       businessTimeZone: 'Asia/Shanghai',
       auth: {
         jwtSecret: DEV_SECRETS.JWT_SECRET,
@@ -62,12 +69,25 @@ describe('loadConfig', () => {
       bodyLimitBytes: 65_536,
       openApi: false,
       rateLimit: false,
+      trustProxy: false,
+      metricsToken: null,
     });
     expect(sut.database.url).toBe('postgresql://jinli:pw@db.internal:5433/jinli_prod');
     expect(sut.redis.url).toBe('rediss://cache.internal:6380/2');
     expect(sut.businessTimeZone).toBe('Asia/Urumqi');
     expect(sut.voucherCodes.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
     expect(sut.auth.loginLockS).toBe(60);
+  });
+
+  it('believes X-Forwarded-For only as told (TRUST_PROXY)', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY/);
   });
 
   it('treats an empty variable as unset', () => {

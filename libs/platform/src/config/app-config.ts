@@ -165,6 +165,22 @@ class Environment {
   @IsBoolean()
   RATE_LIMIT_ENABLED = true;
 
+  /**
+   * Whom to believe about the client address (X-Forwarded-For), which per-address rate limits use:
+   * `false` (the socket's peer), `true` (any proxy: only behind one that overwrites the header), a
+   * number of proxy hops, or comma-separated proxy addresses / CIDRs.
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-f.:/]+(,[0-9a-f.:/]+)*)$/i, {
+    message: 'must be true, false, a hop count, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
+  /** When set, `/metrics` answers only to `Authorization: Bearer <METRICS_TOKEN>` (the Prometheus scrape token). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** Whether `/docs` serves the OpenAPI UI. */
   @Transform(toBool)
   @IsBoolean()
@@ -236,7 +252,15 @@ export interface AppConfig {
   env: 'development' | 'test' | 'production';
   database: { url: string; poolSize: number };
   redis: { url: string; keyPrefix: string };
-  http: { host: string; port: number; bodyLimitBytes: number; openApi: boolean; rateLimit: boolean };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    openApi: boolean;
+    rateLimit: boolean;
+    trustProxy: boolean | number | string[];
+    metricsToken: string | null;
+  };
   businessTimeZone: string;
   logLevel: string;
   auth: {
@@ -282,7 +306,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
   for (const error of validateSync(env, { forbidUnknownValues: false })) {
     const got = defined[error.property];
-    const shown = error.property.match(/SECRET|SALT|KEYS/) ? '(hidden)' : JSON.stringify(got);
+    const shown = error.property.match(/SECRET|SALT|KEYS|TOKEN/) ? '(hidden)' : JSON.stringify(got);
     // A value of the wrong type gets only that complaint ("eighty" is not "greater than 65535").
     const constraints = error.constraints ?? {};
     const typeCheck = ['isInt', 'isBoolean', 'isString'].find((k) => k in constraints);
@@ -320,6 +344,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       openApi: env.OPENAPI_ENABLED,
       rateLimit: env.RATE_LIMIT_ENABLED,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      metricsToken: env.METRICS_TOKEN ?? null,
     },
     businessTimeZone: env.BUSINESS_TZ,
     logLevel: env.LOG_LEVEL,
@@ -353,6 +379,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,
     },
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim());
 }
 
 function isValidTimeZone(tz: string): boolean {
