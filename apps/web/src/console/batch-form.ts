@@ -21,7 +21,6 @@ export interface BatchFormState {
   windows: { start: string; end: string }[];
   quota: string;
   perCitizenLimit: string;
-  vouchersPerOrder: string;
   requiresVerified: boolean;
   rollOverUnclaimed: boolean;
   recycleExpired: boolean;
@@ -44,7 +43,6 @@ export function newBatchForm(now = Date.now()): BatchFormState {
     windows: [],
     quota: '10000',
     perCitizenLimit: '1',
-    vouchersPerOrder: '1',
     requiresVerified: false,
     rollOverUnclaimed: true,
     recycleExpired: false,
@@ -71,7 +69,6 @@ export function batchToForm(b: Batch): BatchFormState {
     windows: b.usageWindows.map((w) => ({ ...w })),
     quota: String(b.quota),
     perCitizenLimit: String(b.perCitizenLimit),
-    vouchersPerOrder: String(b.vouchersPerOrder),
     requiresVerified: b.requiresVerified,
     rollOverUnclaimed: b.rollOverUnclaimed,
     recycleExpired: b.recycleExpired,
@@ -111,7 +108,8 @@ export function batchBody(f: BatchFormState) {
     usageWindows: f.windows.map((w) => ({ start: w.start, end: w.end })),
     quota: int(f.quota, '总量'),
     perCitizenLimit: int(f.perCitizenLimit, '每人限领'),
-    vouchersPerOrder: int(f.vouchersPerOrder, '每单可用张数'),
+    // One voucher per order (a redemption records the whole order amount): the API takes only 1.
+    vouchersPerOrder: 1,
     requiresVerified: f.requiresVerified,
     rollOverUnclaimed: f.rollOverUnclaimed,
     recycleExpired: f.recycleExpired,

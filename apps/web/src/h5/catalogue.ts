@@ -1,5 +1,6 @@
 import { ApiError, backoffMs } from '../shared/api';
 import type { OfferSnapshot } from './claim-state';
+import { heldOf, INELIGIBLE_REASON, refusalOutcome, type ClaimOutcome } from './claim-outcome';
 import { api } from './state';
 
 /**
@@ -30,27 +31,6 @@ export interface CampaignOffers {
   description: string;
   offers: Offer[];
 }
-
-export type ClaimOutcome =
-  | { kind: 'claimed'; voucherId: number | null }
-  | { kind: 'limit' }
-  | { kind: 'not_open'; opensAt: string | null }
-  | { kind: 'round_sold_out'; nextRoundOpensAt: string | null }
-  | { kind: 'sold_out' }
-  | { kind: 'not_eligible'; reason: string };
-
-export const INELIGIBLE_REASON: Record<string, string> = {
-  not_verified: '仅限实名认证市民领取，请先在「我的」完成实名认证',
-  batch_not_published: '该券尚未发布',
-  batch_paused: '该券暂停领取',
-  batch_ended: '该券已停止领取',
-  campaign_not_running: '活动不在进行中',
-  campaign_paused: '活动已暂停',
-  campaign_ended: '活动已结束',
-  validity_over: '该券有效期已过',
-  rounds_over: '所有场次已结束',
-  not_citizen: '请使用市民账号登录',
-};
 
 /** GET /api/v1/claiming/campaigns (libs/claiming CatalogueService). */
 interface CatalogueBatch {
@@ -150,31 +130,24 @@ export async function claim(batchId: number): Promise<ClaimOutcome> {
       return { kind: 'claimed', voucherId: voucher?.id ?? null };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      const d = (e.details ?? {}) as Record<string, unknown>;
-      switch (e.code) {
-        case 'CLAIM_LIMIT_REACHED':
-          return { kind: 'limit' };
-        case 'CLAIM_ROUND_NOT_OPEN': {
-          // A tap a moment early (the page's clock estimate is off by a round trip): wait and retry.
-          const early = Date.parse(String(d.opensAt)) - Date.parse(String(d.serverTime));
-          if (early > 0 && early < 3000 && attempt < 4) {
-            await sleep(early + Math.random() * 300);
-            continue;
-          }
-          return { kind: 'not_open', opensAt: (d.opensAt as string | null) ?? null };
+      const outcome = refusalOutcome(e.code, e.details, e.message);
+      // A tap a moment early (the page's clock estimate is off by a round trip): wait and retry.
+      if (outcome?.kind === 'not_open' && outcome.earlyMs !== null && outcome.earlyMs > 0) {
+        if (outcome.earlyMs < 3000 && attempt < 4) {
+          await sleep(outcome.earlyMs + Math.random() * 300);
+          continue;
         }
-        case 'CLAIM_ROUND_SOLD_OUT':
-          return { kind: 'round_sold_out', nextRoundOpensAt: (d.nextRoundOpensAt as string | null) ?? null };
-        case 'CLAIM_BATCH_SOLD_OUT':
-          return { kind: 'sold_out' };
-        case 'CLAIM_NOT_ELIGIBLE':
-          return { kind: 'not_eligible', reason: INELIGIBLE_REASON[String(d.reason)] ?? e.message };
-        default:
-          break;
       }
+      if (outcome) return outcome;
       if (!e.retryable || attempt >= 4) throw e;
       const retryAfter = (e as { retryAfterS?: number }).retryAfterS ?? 0;
       await sleep(backoffMs(attempt, retryAfter, 250, 4000));
     }
   }
+}
+
+/** How many vouchers of a batch the citizen holds now (after an answer that did not say). */
+export async function heldNow(batchId: number): Promise<number> {
+  const res = await api.get<{ items: { batchId: number }[] }>('/me/vouchers', { retries: 2 });
+  return heldOf(res.items, batchId);
 }

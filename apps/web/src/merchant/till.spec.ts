@@ -1,3 +1,4 @@
+import { describeError } from '../shared/errors';
 import { normalizeCode, ruleSentence } from './till';
 
 const preview = {
@@ -38,16 +39,47 @@ describe('the till in words a cashier understands', () => {
       'BATCH_PAUSED',
       'BATCH_ENDED',
       'FUNDER_BUDGET_EXHAUSTED',
-      'ORDER_AMOUNT_MISMATCH',
+      'FUNDER_NOT_PUBLISHED',
+      'REPEAT_REDEMPTION_TOO_SOON',
+      'VOUCHERS_PER_ORDER_EXCEEDED',
     ]) {
       const text = ruleSentence({ code }, preview);
       expect(text).toMatch(/[\u4e00-\u9fff]/);
       expect(text).not.toContain(code);
     }
     expect(ruleSentence({ code: 'SOMETHING_NEW', messageZh: '新规则' }, preview)).toBe('新规则');
-    expect(ruleSentence({ code: 'VOUCHERS_PER_ORDER_EXCEEDED', params: { limit: 2 } }, preview)).toBe(
-      '本单最多可用 2 张券',
+  });
+
+  it('one voucher per order, the repeat guard and an idle funder, said so a cashier can act', () => {
+    expect(ruleSentence({ code: 'VOUCHERS_PER_ORDER_EXCEEDED', params: { limit: 1 } }, preview)).toBe(
+      '该小票号的订单已用过券：每单限用 1 张，请核对小票号',
     );
+    expect(
+      ruleSentence(
+        { code: 'REPEAT_REDEMPTION_TOO_SOON', params: { windowS: 120, retryAfterS: 75 } },
+        preview,
+      ),
+    ).toBe(
+      '该顾客刚在本店用过券：同一笔消费只能用一张券。如确为另一笔订单，请在「小票号」填写本单小票号后重新预览，或 2 分钟后再用',
+    );
+    expect(
+      ruleSentence({ code: 'REPEAT_REDEMPTION_TOO_SOON', params: { retryAfterS: 20 } }, preview),
+    ).toContain('或 20 秒后再用');
+    expect(ruleSentence({ code: 'FUNDER_NOT_PUBLISHED', params: { funderIds: [2] } }, preview)).toBe(
+      '该券的补贴出资方已暂停或停止出资，暂不能用券，请顾客改用其他券',
+    );
+  });
+
+  it('says why scanning is paused after too many forged codes, and for how long', () => {
+    const e = (scope: string, retryAfterS?: number) =>
+      describeError('RATE_LIMITED', { scope, forgedCodes: 30, limit: 30, windowS: 600, retryAfterS }, 429);
+    expect(e('store', 540)).toBe(
+      '本门店近期扫到的无效券码过多，扫码已暂停，约 9 分钟后恢复。请让顾客打开手机上的实时券码，不要用截图或手输号码',
+    );
+    expect(e('cashier', 30)).toContain('您的账号近期扫到的无效券码过多，扫码已暂停，30 秒后恢复');
+    expect(e('merchant')).toContain('本商户各门店近期扫到的无效券码过多，扫码已暂停，请稍后再试');
+    // Any other rate limit keeps its plain sentence.
+    expect(describeError('RATE_LIMITED', undefined, 429)).toBe('请求太频繁，请稍后再试');
   });
 
   it('reads what a barcode gun or a cashier typed', () => {

@@ -54,10 +54,21 @@ export function ruleSentence(f: RuleFailure, p: Pick<Preview, 'orderAmountFen' |
     case 'VOUCHER_OUTSIDE_USAGE_WINDOW':
       return `当前不在该券可用时段（${usageWindows(p.batch.usageWindows)}），请在可用时段内使用`;
     case 'VOUCHERS_PER_ORDER_EXCEEDED':
-      return typeof params.limit === 'number' ? `本单最多可用 ${params.limit} 张券` : describeError(f.code);
+      // One voucher per order: the order named by this receipt number already took one.
+      return typeof params.limit === 'number' && params.limit > 1
+        ? `本单最多可用 ${params.limit} 张券`
+        : '该小票号的订单已用过券：每单限用 1 张，请核对小票号';
+    case 'REPEAT_REDEMPTION_TOO_SOON': {
+      const wait = typeof params.retryAfterS === 'number' ? `，或 ${waitText(params.retryAfterS)}后再用` : '';
+      return `该顾客刚在本店用过券：同一笔消费只能用一张券。如确为另一笔订单，请在「小票号」填写本单小票号后重新预览${wait}`;
+    }
     default:
       return hasMessage(f.code) ? describeError(f.code) : (f.messageZh ?? f.code);
   }
+}
+
+function waitText(s: number): string {
+  return s >= 60 ? `${Math.ceil(s / 60)} 分钟` : `${s} 秒`;
 }
 
 /** What the cashier typed or the scanner read: 18 digits (spaces allowed) or a QR payload. */

@@ -23,4 +23,18 @@ describe('retries and error sentences', () => {
     expect(describeError('SOMETHING_ELSE', undefined, 503)).toBe('系统繁忙，请稍后再试（SOMETHING_ELSE）');
     expect(describeError('NETWORK', undefined, 0)).toBe('网络连接失败，请检查网络后重试');
   });
+
+  it('names the live campaigns that keep a funder from being paused or ended', () => {
+    expect(
+      describeError('FUNDER_IN_USE', {
+        campaigns: [
+          { id: 1, name: '夜经济消费券', status: 'published' },
+          { id: 2, name: '餐饮券', status: 'draft' },
+        ],
+      }),
+    ).toBe(
+      '仍有未结束的活动使用该出资方（「夜经济消费券」、「餐饮券」），不能暂停或结束：请先结束这些活动或将该出资方移出',
+    );
+    expect(describeError('FUNDER_IN_USE')).toContain('请先结束这些活动');
+  });
 });

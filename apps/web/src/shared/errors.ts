@@ -33,12 +33,15 @@ const MESSAGES: Record<string, string> = {
   AUTH_ROLE_FORBIDDEN: '当前账号没有此页面的权限',
   AUTH_STORE_FORBIDDEN: '您不属于该门店，不能在此门店操作',
   AUTH_USERNAME_TAKEN: '用户名已被占用',
+  AUTH_ALREADY_VERIFIED: '该账号已用另一个身份证号完成实名认证，实名信息不能更改；如有疑问请联系客服',
+  AUTH_ID_NUMBER_TAKEN: '该身份证号已绑定其他手机号账号，一个身份证号只能认证一个账号',
   // issuing
   FUNDER_NOT_FOUND: '出资方不存在',
   FUNDER_NAME_TAKEN: '出资方名称已存在',
   FUNDER_BUDGET_BELOW_ALLOCATED: '预算不能低于已分配给活动的金额',
   FUNDER_BUDGET_EXCEEDED: '出资方预算不足',
   FUNDER_NOT_ACTIVE: '出资方尚未发布或已停用',
+  FUNDER_IN_USE: '仍有未结束的活动使用该出资方，不能暂停或结束：请先结束这些活动或将该出资方移出',
   CAMPAIGN_NOT_FOUND: '活动不存在',
   CAMPAIGN_DATES_INVALID: '活动起止时间不正确',
   CAMPAIGN_SHARES_INVALID: '各出资方比例之和必须为 100%',
@@ -81,7 +84,9 @@ const MESSAGES: Record<string, string> = {
   VOUCHER_OUTSIDE_USAGE_WINDOW: '当前不在该券可用时段',
   ORDER_BELOW_THRESHOLD: '订单金额未达到使用门槛',
   ORDER_AMOUNT_MISMATCH: '同一订单的金额与已用券记录不一致',
-  VOUCHERS_PER_ORDER_EXCEEDED: '本单用券张数已达上限',
+  VOUCHERS_PER_ORDER_EXCEEDED: '该小票号的订单已用过券：每单限用 1 张',
+  REPEAT_REDEMPTION_TOO_SOON:
+    '该顾客刚在本店用过券：同一笔消费只能用一张券；如确为另一笔订单，请在「小票号」填写本单小票号后重新预览',
   MERCHANT_CATEGORY_NOT_ALLOWED: '该券不能在本行业商户使用',
   MERCHANT_DISTRICT_NOT_ALLOWED: '该券不能在本区域门店使用',
   MERCHANT_NOT_WHITELISTED: '本店不在该券的适用商户名单内',
@@ -89,6 +94,7 @@ const MESSAGES: Record<string, string> = {
   CAMPAIGN_ENDED: '活动已结束，不能用券',
   BATCH_PAUSED: '该券暂停使用',
   BATCH_ENDED: '该券已停止使用',
+  FUNDER_NOT_PUBLISHED: '该券的补贴出资方已暂停或停止出资，暂不能用券，请顾客改用其他券',
   FUNDER_BUDGET_EXHAUSTED: '补贴资金已用完，暂不能用券',
   REDEMPTION_NOT_FOUND: '没有找到这笔核销记录',
   REDEMPTION_ALREADY_REVERSED: '这笔核销已退款冲正，不能再退',
@@ -104,6 +110,9 @@ const MESSAGES: Record<string, string> = {
   PAYOUT_NOT_FOUND: '打款批次不存在',
   PAYOUT_NOTHING_TO_PAY: '没有已批准、待打款的结算单',
   PAYOUT_ALREADY_PAID: '该打款批次已标记为已打款',
+  PAYOUT_FOUR_EYES: '四眼原则：生成打款批次的人不能确认已打款，请由另一位财务人员确认',
+  PAYOUT_NOT_EXPORTED: '该打款批次已作废或已打款，不能执行此操作',
+  PAYOUT_ROW_NOT_FOUND: '打款批次中没有该商户的转账',
   REPORT_RANGE_INVALID: '报表日期范围不正确',
   REPORT_GROUPING_UNSUPPORTED: '不支持该统计维度',
 };
@@ -121,7 +130,7 @@ const FIELD_NAMES: Record<string, string> = {
   thresholdFen: '使用门槛',
   quota: '总量',
   perCitizenLimit: '每人限领',
-  vouchersPerOrder: '每单可用张数',
+  vouchersPerOrder: '每单限用张数',
   validity: '有效期',
   'validity.days': '有效天数',
   'validity.from': '有效期开始',
@@ -141,6 +150,24 @@ export const MONEY_RULE_NAMES: Record<string, string> = {
   refundPolicy: '退款规则',
   perCitizenLimit: '每人限领',
 };
+
+/** Who a forged-code block counts (libs/redemption ForgedCodeGuard): said to the cashier. */
+const FORGED_SCOPE: Record<string, string> = {
+  cashier: '您的账号',
+  store: '本门店',
+  merchant: '本商户各门店',
+};
+
+/** A till's scans are refused for a while after too many invalid (forged) codes: say why and for how long. */
+export function forgedBlockSentence(scope: string, retryAfterS?: number): string {
+  const wait =
+    retryAfterS === undefined
+      ? '请稍后再试'
+      : retryAfterS >= 60
+        ? `约 ${Math.ceil(retryAfterS / 60)} 分钟后恢复`
+        : `${retryAfterS} 秒后恢复`;
+  return `${FORGED_SCOPE[scope] ?? '本店'}近期扫到的无效券码过多，扫码已暂停，${wait}。请让顾客打开手机上的实时券码，不要用截图或手输号码`;
+}
 
 /** Codes of later contexts (claiming, redemption, settlement, reporting), registered by their pages. */
 export function registerMessages(more: Record<string, string>): void {
@@ -184,6 +211,20 @@ export function describeError(code: string, details?: unknown, status = 400): st
   }
   if (code === 'BATCH_MONEY_RULES_LOCKED' && Array.isArray(d.claimedBatchIds))
     return `活动下已有 ${d.claimedBatchIds.length} 个券批次被市民领取，预算和出资比例不能再修改；名称、说明和起止时间仍可修改`;
+  if (code === 'RATE_LIMITED' && typeof d.scope === 'string' && d.scope in FORGED_SCOPE)
+    return forgedBlockSentence(d.scope, typeof d.retryAfterS === 'number' ? d.retryAfterS : undefined);
+  if (code === 'FUNDER_IN_USE' && Array.isArray(d.campaigns) && d.campaigns.length) {
+    const names = (d.campaigns as { name?: string }[]).map((c) => `「${c.name ?? ''}」`).join('、');
+    return `仍有未结束的活动使用该出资方（${names}），不能暂停或结束：请先结束这些活动或将该出资方移出`;
+  }
+  if (code === 'PAYOUT_NOTHING_TO_PAY' && Array.isArray(d.carriedOver) && d.carriedOver.length) {
+    const merchants = new Set((d.carriedOver as { merchantId: number }[]).map((c) => c.merchantId)).size;
+    return `没有可打款的金额：所选的 ${merchants} 个商户净额为负（退款追回多于应付），已结转，待其后续结算单抵扣（见「待追回」）`;
+  }
+  if (code === 'PAYOUT_NOTHING_TO_PAY' && Array.isArray(d.ids) && d.ids.length)
+    return `结算单 ${(d.ids as number[]).map((id) => `#${id}`).join('、')} 不是已批准且未进入打款批次的结算单，请刷新后重选`;
+  if (code === 'PAYOUT_ROW_NOT_FOUND' && Array.isArray(d.failedRows) && d.failedRows.length)
+    return `${base}（商户 ${(d.failedRows as { merchantId: number }[]).map((r) => r.merchantId).join('、')}），请刷新后重选`;
   if (code === 'STALE_VERSION')
     return `在您编辑期间，内容已被他人修改${typeof d.currentVersion === 'number' ? `（现为第 ${d.currentVersion} 版）` : ''}，您的修改尚未保存：请重新载入最新内容后再改`;
   if (typeof d.thresholdFen === 'number' && code.includes('THRESHOLD'))
