@@ -392,7 +392,9 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     expect(statement.reviewed_by).not.toBe(statement.started_by);
 
     await page.locator('[data-test=create-payout]').click();
-    await page.locator('.van-dialog__confirm').click();
+    await page.locator('[data-test=create-payout-confirm]').click();
+    await page.locator('[data-test=payout-created]').waitFor();
+    await page.locator('[data-test=to-payouts]').click();
     const payout = page.locator('[data-test=payouts] tr', { hasText: '¥' }).first();
     await payout.waitFor();
     const [download] = await Promise.all([
