@@ -220,6 +220,12 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
       quota: 1,
       rounds: [{ opensAt: new Date(now - HOUR), quota: 1 }],
     });
+    const unsure = await f.batch({
+      campaignId: campaign.id,
+      name: `结果未知${run}`,
+      quota: 5,
+      rounds: [{ opensAt: new Date(now - HOUR), quota: 5 }],
+    });
     // Another citizen takes the only voucher of each open round.
     const other = await f.citizen();
     for (const b of [roundGone, allGone]) {
@@ -256,6 +262,36 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
 
     // A tap on a sold-out batch is impossible: the button is disabled.
     expect(await page.locator(`[data-test=claim-${allGone.id}]`).isDisabled()).toBe(true);
+
+    // The claim goes through but its answer is lost as the server's database connection broke
+    // (503 UNAVAILABLE, outcome unknown): the page does not invite a retry; it looks at my vouchers
+    // (the card turns 已领取) and says where to check.
+    await page.route(`**/api/v1/claiming/batches/${unsure.id}/claim`, async (route) => {
+      await route.fetch();
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          code: 'UNAVAILABLE',
+          message: 'We could not confirm whether the voucher was recorded',
+          details: { outcome: 'unknown' },
+        }),
+      });
+    });
+    await page.locator(`[data-test=claim-${unsure.id}]`).click();
+    const dialog = page.locator('.van-dialog', { hasText: '领取结果未知' });
+    await dialog.waitFor();
+    await expect(dialog.textContent()).resolves.toContain('网络异常，领取结果未知，请到「我的券」查看');
+    await page.locator(`[data-test=offer-${unsure.id}][data-state=claimed]`).waitFor();
+    const claims = (await stack.dataSource.query(
+      `SELECT count(*)::int AS n FROM voucher WHERE batch_id = $1 AND citizen_id = $2`,
+      [unsure.id, me.id],
+    )) as { n: number }[];
+    expect(claims[0].n).toBe(1);
+    await page.locator('.van-dialog.van-dialog-bounce-enter-active').waitFor({ state: 'detached' });
+    await screenshot(page, 'h5-claim-unknown');
+    await dialog.locator('.van-dialog__confirm').click();
+    await page.waitForURL(/\/h5\/vouchers$/);
   });
 
   it('citizen on a 375x667 phone: signs in, waits for the round to open, claims, opens the voucher and reads its code', async () => {
