@@ -340,6 +340,8 @@ describe('merchant enrolment, owner screens and console edits in a real browser'
     // The batch form opens while nothing is claimed: the money rules are still editable...
     await page.locator(`[data-test=batch-edit-${batch.id}]`).click();
     await expect(page.locator('[data-test=batch-face]').isDisabled()).resolves.toBe(false);
+    // One voucher per order: the form offers no other value.
+    await expect(page.locator('[data-test=batch-per-order]').textContent()).resolves.toBe('每单限用 1 张');
     // ...then a citizen claims one before the operator saves.
     const citizen = await f.citizen();
     const claim = await fetch(`${stack.baseUrl}/api/v1/claiming/batches/${batch.id}/claim`, {
