@@ -5,6 +5,7 @@ import { Redemption1764400000000 } from './1764400000000-redemption';
 import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
+import { OneVoucherPerOrder1764700000000 } from './1764700000000-one-voucher-per-order';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SettlementRuns1764500000000,
   ReportingAggregates1764500100000,
   StatementLineReferences1764500200000,
+  OneVoucherPerOrder1764700000000,
 ];

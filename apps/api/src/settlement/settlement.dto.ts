@@ -4,14 +4,13 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Min,
 } from 'class-validator';
 import { LedgerAccount, StatementStatus } from '@jinli/contracts';
+import { IdField, IdList, IdQuery } from '../common/validators';
 import { BusinessDay } from './business-day';
 
 export class StartRunDto {
@@ -34,8 +33,6 @@ export class PageQuery {
   offset?: string;
 }
 
-const ID = /^[1-9]\d{0,15}$/;
-
 export class StatementListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: Object.values(StatementStatus) })
   @IsOptional()
@@ -51,24 +48,16 @@ export class StatementListQuery extends PageQuery {
   @BusinessDay({ description: 'Statements up to this business day', optional: true })
   toDay?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ big: true })
   runId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ big: true })
   payoutId?: string;
 }
 
@@ -101,16 +90,12 @@ export class BulkApproveDto extends ApproveDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IdList({ big: true })
   ids: number[];
 }
 
 export class CreatePayoutDto {
-  @ApiPropertyOptional({ description: 'Only this funder’s statements (its bank account pays the file)' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IdField({ description: 'Only this funder’s statements (its bank account pays the file)', optional: true })
   funderId?: number;
 
   @ApiPropertyOptional({ type: [Number], description: 'Only these approved statements' })
@@ -118,8 +103,7 @@ export class CreatePayoutDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IdList({ big: true })
   statementIds?: number[];
 }
 
@@ -136,14 +120,10 @@ export class BalancesQuery {
   @IsIn(Object.values(LedgerAccount))
   account?: LedgerAccount;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'] })
@@ -153,8 +133,6 @@ export class BalancesQuery {
 }
 
 export class AuditQuery {
-  @ApiPropertyOptional({ description: 'Only the money of this funder' })
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ description: 'Only the money of this funder' })
   funderId?: string;
 }
