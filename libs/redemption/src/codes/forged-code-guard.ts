@@ -1,6 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { Actor, AppConfig, APP_CONFIG, AuditService, Clock, counter, RedisService } from '@jinli/platform';
+import {
+  Actor,
+  AppConfig,
+  APP_CONFIG,
+  AuditService,
+  AuditSink,
+  Clock,
+  counter,
+  RedisService,
+} from '@jinli/platform';
 import { RedemptionException } from '../redemption.exception';
 
 export type ForgedScope = 'cashier' | 'store' | 'merchant';
@@ -89,7 +98,12 @@ export class ForgedCodeGuard {
   }
 
   /** Lets a scan through, or refuses it (RATE_LIMITED, audited) or, without Redis, UNAVAILABLE. */
-  async admit(actor: Actor, storeId: number, merchantId: number): Promise<ScanTicket> {
+  async admit(
+    actor: Actor,
+    storeId: number,
+    merchantId: number,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<ScanTicket> {
     const now = this.clock.nowMs();
     const keys = this.keys(actor, storeId, merchantId, now);
     let answer: [number, number];
@@ -103,7 +117,7 @@ export class ForgedCodeGuard {
       );
     } catch (e) {
       this.log.error(`forged-code guard unavailable, scan refused: ${(e as Error).message}`);
-      await this.audit.record({
+      await audit({
         actor,
         action: 'redemption.scan_blocked',
         entityType: 'store',
@@ -131,7 +145,7 @@ export class ForgedCodeGuard {
         retryAfterS,
       };
       blocks.inc({ scope });
-      await this.audit.record({
+      await audit({
         actor,
         action: 'redemption.scan_blocked',
         entityType: 'store',

@@ -14,7 +14,9 @@ import {
   Actor,
   AppConfig,
   APP_CONFIG,
+  AuditEntry,
   AuditService,
+  AuditSink,
   businessDayOf,
   Clock,
   counter,
@@ -155,6 +157,7 @@ export class RedemptionService {
     input: RedeemInput,
     idempotencyKey: string,
   ): Promise<IdempotentResponse<RedemptionView>> {
+    const refusals: AuditEntry[] = [];
     try {
       const result = await this.idempotency.run(
         {
@@ -162,7 +165,10 @@ export class RedemptionService {
           key: idempotencyKey,
           fingerprint: { op: 'redemption.create', ...input },
         },
-        async (m) => ({ status: 201, body: await this.redeemIn(m, actor, input) }),
+        async (m) => ({
+          status: 201,
+          body: await this.redeemIn(m, actor, input, async (entry) => void refusals.push(entry)),
+        }),
       );
       if (!result.replayed) redemptionsTotal.inc();
       return result;
@@ -172,12 +178,25 @@ export class RedemptionService {
         : e;
       if (refusal instanceof RedemptionException) redemptionRefusals.inc({ code: refusal.code });
       throw refusal;
+    } finally {
+      // Refusals are audited once the transaction has given its connection back (see AuditSink).
+      await this.recordAll(refusals);
     }
   }
 
-  private async redeemIn(m: EntityManager, actor: Actor, input: RedeemInput): Promise<RedemptionView> {
-    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m);
-    const code = await this.checkCode(actor, ctx, input);
+  /** Writes audit entries collected during a transaction, after it ended. */
+  async recordAll(entries: AuditEntry[]): Promise<void> {
+    for (const entry of entries) await this.audit.record(entry);
+  }
+
+  private async redeemIn(
+    m: EntityManager,
+    actor: Actor,
+    input: RedeemInput,
+    audit: AuditSink,
+  ): Promise<RedemptionView> {
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m, audit);
+    const code = await this.checkCode(actor, ctx, input, audit);
     const row = await this.loadFacts(m, code.voucherId);
     // Scans of one citizen at one store are decided one at a time, so the repeat guard sees the other.
     if (this.config.redemption.repeatWindowS > 0)
@@ -322,10 +341,16 @@ export class RedemptionService {
    * Cashiers act only for their own store, owners for any store of their merchant; the store's
    * merchant must be approved. Refusals are audited (outside the caller's transaction).
    */
-  async authorize(actor: Actor, storeId: number, action: string, m: EntityManager): Promise<StoreContext> {
-    const ctx = await this.access.assertStore(actor, storeId, action, m);
+  async authorize(
+    actor: Actor,
+    storeId: number,
+    action: string,
+    m: EntityManager,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<StoreContext> {
+    const ctx = await this.access.assertStore(actor, storeId, action, m, audit);
     if (actor.role === Role.Cashier && actor.storeId !== storeId) {
-      await this.audit.record({
+      await audit({
         actor,
         action,
         entityType: 'store',
@@ -344,14 +369,19 @@ export class RedemptionService {
    * Verifies the code. Every scan passes the forged-code guard first (per cashier, store and
    * merchant); a forged code stays counted and is audited, any other outcome gives its count back.
    */
-  private async checkCode(actor: Actor, ctx: StoreContext, input: RedeemInput): Promise<VerifiedCode> {
-    const ticket = await this.forgedCodes.admit(actor, ctx.store.id, ctx.merchant.id);
+  private async checkCode(
+    actor: Actor,
+    ctx: StoreContext,
+    input: RedeemInput,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<VerifiedCode> {
+    const ticket = await this.forgedCodes.admit(actor, ctx.store.id, ctx.merchant.id, audit);
     let code: VerifiedCode;
     try {
       code = this.codes.verify(input.code, input.voucherId);
     } catch (e) {
       if (e instanceof RedemptionException && e.code === 'VOUCHER_CODE_FORGED') {
-        await this.audit.record({
+        await audit({
           actor,
           action: 'redemption.code_refused',
           entityType: 'store',
