@@ -444,9 +444,10 @@ export class RedemptionService {
     if (!orderRef && windowS === 0) return facts;
     // The order's live redemption (one voucher per order), and the citizen's latest one at this
     // store within the repeat window unless both name different orders.
+    // Another voucher only: concurrent scans of this one end at the guarded update (already redeemed).
     const repeatSql = `(SELECT max(redeemed_at) FROM redemption
         WHERE store_id = $3 AND citizen_id = $4 AND status = 'active' AND redeemed_at > $5
-          AND (order_ref IS NULL OR $2::text IS NULL))`;
+          AND (order_ref IS NULL OR $2::text IS NULL) AND voucher_id <> $6)`;
     const [o] = (await m.query(
       `SELECT EXISTS (SELECT 1 FROM redemption WHERE merchant_id = $1 AND order_ref = $2 AND status = 'active')
                 AS order_taken,
@@ -458,6 +459,7 @@ export class RedemptionService {
             ctx.store.id,
             row.citizen_id,
             new Date(this.clock.nowMs() - windowS * 1000),
+            row.id,
           ]
         : [ctx.merchant.id, orderRef ?? null],
     )) as { order_taken: boolean; repeat_at: Date | null }[];
