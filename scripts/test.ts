@@ -7,8 +7,9 @@ const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 
 /**
  * `npm test`: the whole suite. Finds or starts PostgreSQL and Redis, then runs the static checks
- * (ESLint, Prettier, types, dependency direction) and jest (unit, integration, HTTP and browser
- * tests against the real services). Extra arguments go to jest: `npm test -- test/e2e`.
+ * (ESLint, Prettier, types: tsc for the server, vue-tsc for the pages and their .vue templates,
+ * dependency direction) and jest (unit, integration, HTTP and browser tests against the real
+ * services). Extra arguments go to jest: `npm test -- test/e2e`.
  */
 async function main(): Promise<void> {
   const jestArgs = process.argv.slice(2);
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     ['lint', bin('eslint'), ['--max-warnings=0', '.']],
     ['format', bin('prettier'), ['--check', '--log-level=warn', '.']],
     ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
-    ['web types', bin('tsc'), ['--noEmit', '-p', 'apps/web/tsconfig.json']],
+    ['web types', bin('vue-tsc'), ['--noEmit', '-p', 'apps/web/tsconfig.json']],
     [
       'dependency direction',
       bin('depcruise'),

@@ -177,7 +177,7 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     }[];
     expect(m.status).toBe('approved');
 
-    // The owner adds a cashier to the store (the owner's own page has no form for it yet).
+    // The owner adds a cashier to the store (through the owner's page in enrolment.browser-spec.ts).
     const [owner] = (await stack.dataSource.query(`SELECT id FROM staff_account WHERE username = $1`, [
       users.owner,
     ])) as { id: number }[];

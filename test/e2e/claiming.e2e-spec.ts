@@ -193,7 +193,14 @@ describe('claiming routes', () => {
       body: { batchId: batch.id, rebuild: true },
     });
     expect(rec.status).toBe(200);
-    expect(rec.body).toEqual({ batches: 1, rebuilt: [batch.id], confirmed: 0, released: 0, drifted: [] });
+    expect(rec.body).toEqual({
+      batches: 1,
+      rebuilt: [batch.id],
+      confirmed: 0,
+      released: 0,
+      drifted: [],
+      unfinished: [],
+    });
     const bad = await api.request('POST', '/api/v1/claiming/reconcile', {
       token: f.operatorToken,
       body: { batchId: '7' },

@@ -1,4 +1,10 @@
-import { ClaimGate, claimKeys, CounterLoader, ReconcileClaimsJob } from '@jinli/claiming';
+import {
+  ClaimGate,
+  claimKeys,
+  CounterLoader,
+  ReconcileClaimsJob,
+  ReconciliationService,
+} from '@jinli/claiming';
 import { batchCounts, bulkCitizens, claimAll, Factories, HOUR, TestApi, TestWorker } from '@jinli/testing';
 
 const claimUrl = (batchId: number) => `/api/v1/claiming/batches/${batchId}/claim`;
@@ -132,6 +138,90 @@ describe('claiming when something breaks', () => {
     expect(await gate.pendingCount(batch.id)).toBe(0);
     expect((await gate.snapshot(batch.id)).issued).toBe(1);
     api.clock.set('2020-07-04T01:00:00Z');
+  });
+
+  /** Settles within `ms`, or fails the test (instead of hanging with a reconciliation that spins). */
+  const within = <T>(ms: number, p: Promise<T>): Promise<T> =>
+    Promise.race([
+      p,
+      new Promise<T>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms).unref(),
+      ),
+    ]);
+
+  it('reconciliation ends and repairs the batch when the counter hash is evicted mid-run while the pending set survives', async () => {
+    const batch = await f.batch(oneRound(5));
+    const [committed, abandoned, regular] = await bulkCitizens(api, 3);
+    expect((await api.request('POST', claimUrl(batch.id), { token: regular.token })).status).toBe(201);
+    // One reservation whose row committed before its process died, one whose process died before writing.
+    const r = await gate.reserve(batch.id, committed.id, '10.0.0.1', api.clock.nowMs());
+    if (r.kind !== 'reserved') throw new Error(r.kind);
+    await api.dataSource.query(
+      `INSERT INTO voucher (batch_id, round_id, citizen_id, slot, claimed_at, valid_from, valid_until)
+       VALUES ($1, $2, $3, 1, $4, $4, $4::timestamptz + interval '1 day')`,
+      [batch.id, r.roundId, committed.id, api.clock.now()],
+    );
+    expect((await gate.reserve(batch.id, abandoned.id, '10.0.0.1', api.clock.nowMs())).kind).toBe('reserved');
+    api.clock.advance(api.config.claiming.reconcileGraceS * 1000 + 1000);
+    const k = claimKeys(api.config.redis.keyPrefix, batch.id);
+
+    // Hold reconciliation after it found the counters loaded and read the old reservations: it waits
+    // for the voucher table while the counter hash goes (an eviction), the pending set stays.
+    const blocker = api.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    let run: Promise<unknown> | undefined;
+    try {
+      await blocker.query('LOCK TABLE voucher IN ACCESS EXCLUSIVE MODE');
+      run = worker.app.get(ReconciliationService).reconcile({ batchId: batch.id });
+      for (let i = 0; ; i++) {
+        // Not on the blocker's connection: a transaction sees one snapshot of pg_stat_activity.
+        const [w] = (await api.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT citizen_id, slot FROM voucher%'`,
+        )) as { n: number }[];
+        if (w.n > 0) break;
+        if (i > 200) throw new Error('reconciliation never reached the voucher table');
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      await api.redis.client.del(k.meta);
+      expect(await gate.pendingCount(batch.id)).toBe(2);
+    } finally {
+      await blocker.commitTransaction();
+      await blocker.release();
+    }
+
+    const report = await within(10_000, run);
+    expect(report).toMatchObject({ confirmed: 1, released: 1, unfinished: [] });
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+    expect(await gate.isLoaded(batch.id)).toBe(true);
+    const snap = await gate.snapshot(batch.id);
+    expect(snap.issued).toBe(2);
+    expect((await batchCounts(api, batch.id)).issuedCount).toBe(2);
+    expect(await api.redis.client.hexists(k.slots, `${committed.id}:1`)).toBe(1);
+    expect(await api.redis.client.hexists(k.slots, `${abandoned.id}:1`)).toBe(0);
+    // The released slot and quota are usable again.
+    expect((await api.request('POST', claimUrl(batch.id), { token: abandoned.token })).status).toBe(201);
+    api.clock.set('2020-07-04T01:00:00Z');
+  });
+
+  it('reconciliation stops, and says so, when a pass cannot settle its old reservations', async () => {
+    const batch = await f.batch(oneRound(5));
+    const k = claimKeys(api.config.redis.keyPrefix, batch.id);
+    const [c] = await bulkCitizens(api, 1);
+    expect((await api.request('POST', claimUrl(batch.id), { token: c.token })).status).toBe(201);
+    // An entry no release can remove (not the member a release builds): the same entry every pass.
+    await api.redis.client.zadd(k.pending, 1, `${c.id + 1_000_000}:1:1:stray`);
+    try {
+      const report = await within(
+        10_000,
+        worker.app.get(ReconciliationService).reconcile({ batchId: batch.id }),
+      );
+      expect(report.unfinished).toEqual([batch.id]);
+      expect((await gate.snapshot(batch.id)).issued).toBe(1);
+    } finally {
+      await api.redis.client.zrem(k.pending, `${c.id + 1_000_000}:1:1:stray`);
+    }
   });
 
   it('the reconciliation job rebuilds every live batch after Redis lost its data, and counters that drifted', async () => {

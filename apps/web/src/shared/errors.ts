@@ -108,6 +108,40 @@ const MESSAGES: Record<string, string> = {
   REPORT_GROUPING_UNSUPPORTED: '不支持该统计维度',
 };
 
+/** Field names of the operator's forms, for a VALIDATION_FAILED answer's list of fields. */
+const FIELD_NAMES: Record<string, string> = {
+  name: '名称',
+  description: '说明',
+  startsAt: '开始时间',
+  endsAt: '结束时间',
+  budgetFen: '预算',
+  funders: '出资方',
+  'funders.shareBp': '出资比例',
+  faceValueFen: '面额',
+  thresholdFen: '使用门槛',
+  quota: '总量',
+  perCitizenLimit: '每人限领',
+  vouchersPerOrder: '每单可用张数',
+  validity: '有效期',
+  'validity.days': '有效天数',
+  'validity.from': '有效期开始',
+  'validity.until': '有效期结束',
+  usageWindows: '使用时段',
+  rounds: '场次',
+  'rounds.opensAt': '场次开抢时间',
+  'rounds.quota': '场次数量',
+  version: '版本',
+};
+
+/** A batch's money rules (libs/issuing MONEY_RULES): frozen once a voucher is claimed. */
+export const MONEY_RULE_NAMES: Record<string, string> = {
+  faceValueFen: '面额',
+  thresholdFen: '使用门槛',
+  validity: '有效期',
+  refundPolicy: '退款规则',
+  perCitizenLimit: '每人限领',
+};
+
 /** Codes of later contexts (claiming, redemption, settlement, reporting), registered by their pages. */
 export function registerMessages(more: Record<string, string>): void {
   Object.assign(MESSAGES, more);
@@ -137,9 +171,21 @@ export function describeError(code: string, details?: unknown, status = 400): st
   if (code === 'AUTH_OTP_TOO_FREQUENT' && typeof d.retryAfterS === 'number')
     return `${base}（${d.retryAfterS} 秒后）`;
   if (code === 'VALIDATION_FAILED' && Array.isArray(details) && details.length) {
-    const fields = (details as { field?: string }[]).map((x) => x.field).filter(Boolean);
+    const fields = (details as { field?: string }[])
+      .map((x) => x.field && (FIELD_NAMES[x.field.replace(/\.\d+/g, '')] ?? x.field))
+      .filter(Boolean);
     if (fields.length) return `${base}：${fields.join('、')}`;
   }
+  if (code === 'BATCH_MONEY_RULES_LOCKED' && Array.isArray(d.fields) && d.fields.length) {
+    const names = (d.fields as string[]).map((f) => MONEY_RULE_NAMES[f] ?? f).join('、');
+    const claimed =
+      typeof d.issuedCount === 'number' ? `已有 ${d.issuedCount} 张券被市民领取` : '已有市民领券';
+    return `${claimed}，${names}不能再修改（决定补贴金额的规则在领券后锁定）；名称、说明、总量、使用时段和适用范围仍可修改`;
+  }
+  if (code === 'BATCH_MONEY_RULES_LOCKED' && Array.isArray(d.claimedBatchIds))
+    return `活动下已有 ${d.claimedBatchIds.length} 个券批次被市民领取，预算和出资比例不能再修改；名称、说明和起止时间仍可修改`;
+  if (code === 'STALE_VERSION')
+    return `在您编辑期间，内容已被他人修改${typeof d.currentVersion === 'number' ? `（现为第 ${d.currentVersion} 版）` : ''}，您的修改尚未保存：请重新载入最新内容后再改`;
   if (typeof d.thresholdFen === 'number' && code.includes('THRESHOLD'))
     return `${base}（门槛 ${formatFen(d.thresholdFen)}）`;
   return base;

@@ -114,6 +114,18 @@ export interface Merchant {
   stores: Store[];
 }
 
+/** A merchant's staff account as its owner sees it (GET /my/merchant/staff). */
+export interface StaffMember {
+  id: number;
+  username: string;
+  role: string;
+  displayName: string;
+  phoneMasked: string;
+  merchantId: number | null;
+  storeId: number | null;
+  active: boolean;
+}
+
 export interface Page<T> {
   total: number;
   items: T[];

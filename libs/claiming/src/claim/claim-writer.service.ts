@@ -34,10 +34,35 @@ interface Queued {
   reject: (e: unknown) => void;
 }
 
+/**
+ * The writer could not learn whether a row committed (its connection broke and the database could
+ * not be asked in time). Its reservation must stay pending: reconciliation confirms or returns it.
+ */
+export class ClaimOutcomeUnknown extends Error {}
+
+/** The connection broke after the statement was sent: its rows may or may not have committed. */
+class WriteInterrupted extends Error {
+  constructor(
+    readonly error: unknown,
+    /** The PostgreSQL backend that ran the statement. */
+    readonly backendPid: number | null,
+  ) {
+    super(`voucher insert interrupted: ${(error as Error).message}`);
+  }
+}
+
+/** How long a request waits to learn what became of an interrupted insert. */
+const RESOLVE_WITHIN_MS = 5_000;
+const RESOLVE_POLL_MS = 50;
+
 const INSERT_SQL = `
   INSERT INTO voucher (batch_id, round_id, citizen_id, slot, claimed_at, valid_from, valid_until)
   SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::smallint[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
   RETURNING id, batch_id, citizen_id, slot`;
+
+const LOOKUP_SQL = `
+  SELECT id, batch_id, round_id, citizen_id, slot, claimed_at, valid_from, valid_until FROM voucher
+   WHERE (batch_id, citizen_id, slot) IN (SELECT * FROM unnest($1::int[], $2::int[], $3::smallint[]))`;
 
 export function histogram(name: string, help: string, buckets: number[]): Histogram<string> {
   const existing = metricsRegistry.getSingleMetric(name);
@@ -69,6 +94,8 @@ const queueSeconds = histogram(
  * single-statement transaction; each caller's promise resolves only after the commit that holds its
  * row. The voucher trigger and uq_voucher_batch_citizen_slot check every row: when PostgreSQL refuses
  * the statement, the rows are retried one by one so one bad row does not fail the others.
+ * When the connection breaks after the statement was sent (its outcome is unknown), the rows are
+ * looked up once that backend is done: found rows are answered as written, missing ones as failed.
  */
 @Injectable()
 export class ClaimWriter implements BeforeApplicationShutdown {
@@ -157,6 +184,11 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       inserts.inc({ outcome: 'ok' });
       this.settle(live, written);
     } catch (e) {
+      if (e instanceof WriteInterrupted) {
+        inserts.inc({ outcome: 'interrupted' });
+        await this.settleInterrupted(live, e);
+        return;
+      }
       inserts.inc({ outcome: 'refused' });
       if (live.length === 1 || !rowLevel(e)) {
         for (const q of live) q.reject(e);
@@ -167,10 +199,120 @@ export class ClaimWriter implements BeforeApplicationShutdown {
         try {
           this.settle([q], await this.insert([q.draft]));
         } catch (err) {
-          q.reject(err);
+          if (err instanceof WriteInterrupted) await this.settleInterrupted([q], err);
+          else q.reject(err);
         }
       }
     }
+  }
+
+  /**
+   * The insert's connection broke after the statement was sent: the rows may have committed. Once
+   * the backend that ran it is done, a row that exists is answered as written (and its reservation
+   * confirmed); a missing row fails with the original error (its reservation is released). When
+   * that cannot be learned in time, the outcome stays unknown and the reservation pending.
+   */
+  private async settleInterrupted(queued: Queued[], e: WriteInterrupted): Promise<void> {
+    const found = await this.lookUp(
+      queued.map((q) => q.draft),
+      e.backendPid,
+    );
+    if (found === null) {
+      this.log.error(`outcome of ${queued.length} claim(s) unknown: ${e.message}`);
+      for (const q of queued) {
+        q.reject(new ClaimOutcomeUnknown(`outcome of the voucher insert unknown: ${e.message}`));
+      }
+      return;
+    }
+    const key = (d: VoucherDraft) => `${d.batchId}:${d.citizenId}:${d.slot}`;
+    const present = queued.filter((q) => found.has(key(q.draft)));
+    this.log.warn(
+      `voucher insert interrupted (${e.message}): ${present.length} of ${queued.length} row(s) had committed`,
+    );
+    if (present.length) {
+      this.settle(
+        present,
+        present.map((q) => found.get(key(q.draft)) as WrittenVoucher),
+      );
+    }
+    for (const q of queued) if (!found.has(key(q.draft))) q.reject(e.error);
+  }
+
+  /**
+   * Waits until the backend of an interrupted insert is done (gone, idle, or its transaction
+   * aborted), so its rows can no longer commit after we looked, then looks them up. Null when that
+   * is not known within RESOLVE_WITHIN_MS (the database unreachable, the backend still busy).
+   */
+  private async lookUp(
+    drafts: VoucherDraft[],
+    backendPid: number | null,
+  ): Promise<Map<string, WrittenVoucher> | null> {
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const attempts = async (): Promise<Map<string, WrittenVoucher> | null> => {
+      while (!gaveUp) {
+        try {
+          if (backendPid === null || (await this.backendDone(backendPid))) return await this.findRows(drafts);
+        } catch (err) {
+          this.log.warn(`looking up interrupted claims: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, RESOLVE_POLL_MS));
+      }
+      return null;
+    };
+    // Bounded even when a query hangs (an unreachable database: connecting has no timeout).
+    const deadline = new Promise<null>((r) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        r(null);
+      }, RESOLVE_WITHIN_MS);
+    });
+    try {
+      return await Promise.race([attempts(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async backendDone(pid: number): Promise<boolean> {
+    const [a] = (await this.dataSource.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])) as {
+      state: string | null;
+    }[];
+    // 'idle in transaction' is not done: a COMMIT may still be on its way to it.
+    return !a || a.state === 'idle' || a.state === 'idle in transaction (aborted)';
+  }
+
+  private async findRows(drafts: VoucherDraft[]): Promise<Map<string, WrittenVoucher>> {
+    const rows = (await this.dataSource.query(LOOKUP_SQL, [
+      drafts.map((d) => d.batchId),
+      drafts.map((d) => d.citizenId),
+      drafts.map((d) => d.slot),
+    ])) as {
+      id: number;
+      batch_id: number;
+      round_id: number;
+      citizen_id: number;
+      slot: number;
+      claimed_at: Date;
+      valid_from: Date;
+      valid_until: Date;
+    }[];
+    const byKey = new Map(drafts.map((d) => [`${d.batchId}:${d.citizenId}:${d.slot}`, d]));
+    const found = new Map<string, WrittenVoucher>();
+    for (const row of rows) {
+      const key = `${row.batch_id}:${row.citizen_id}:${row.slot}`;
+      const d = byKey.get(key) as VoucherDraft;
+      // The row is the truth (an earlier attempt for the same slot may have written it).
+      found.set(key, {
+        ...d,
+        id: row.id,
+        roundId: row.round_id,
+        claimedAtMs: row.claimed_at.getTime(),
+        validFromMs: row.valid_from.getTime(),
+        validUntilMs: row.valid_until.getTime(),
+      });
+    }
+    return found;
   }
 
   private settle(queued: Queued[], written: WrittenVoucher[]): void {
@@ -236,15 +378,32 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       .filter(([, r]) => r.borrowed)
       .sort(([ra, a], [rb, b]) => a.batchId - b.batchId || ra - rb);
     let rows: { id: number; batch_id: number; citizen_id: number; slot: number }[];
-    if (needRoom.length === 0) {
-      rows = await this.dataSource.query(INSERT_SQL, params);
-    } else {
-      rows = await this.dataSource.transaction(async (m) => {
-        for (const [roundId, r] of needRoom) {
-          await m.query('SELECT claim_round_make_room($1, $2)', [roundId, r.rows]);
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      // Nothing is sent before the connection is ours: failing to get one is a plain failure.
+      const connection = (await runner.connect()) as { processID?: number };
+      try {
+        if (needRoom.length === 0) {
+          rows = await runner.query(INSERT_SQL, params);
+        } else {
+          await runner.startTransaction();
+          try {
+            for (const [roundId, r] of needRoom) {
+              await runner.query('SELECT claim_round_make_room($1, $2)', [roundId, r.rows]);
+            }
+            rows = await runner.query(INSERT_SQL, params);
+            await runner.commitTransaction();
+          } catch (e) {
+            if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+            throw e;
+          }
         }
-        return m.query(INSERT_SQL, params);
-      });
+      } catch (e) {
+        if (outcomeUnknown(e)) throw new WriteInterrupted(e, connection.processID ?? null);
+        throw e;
+      }
+    } finally {
+      await runner.release();
     }
     const byKey = new Map(drafts.map((d) => [`${d.batchId}:${d.citizenId}:${d.slot}`, d]));
     return rows.map((row) => {
@@ -252,6 +411,19 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       return { ...d, id: row.id };
     });
   }
+}
+
+/**
+ * The statement was sent and no definite answer came back: the connection broke (no SQLSTATE, or
+ * a connection exception), the backend was terminated or crashed (57P01-57P03), or failed in a way
+ * that may have come after its commit (58xxx, XX000). Any other SQLSTATE is an error raised while
+ * the statement ran: its transaction rolled back.
+ */
+export function outcomeUnknown(e: unknown): boolean {
+  const pg = pgErrorOf(e) as { code?: string; severity?: unknown } | undefined;
+  // Errors of the server carry a severity; socket errors (EPIPE, ECONNRESET) only look like codes.
+  if (!pg?.code || typeof pg.severity !== 'string') return true;
+  return ['08', '57P', '58', 'XX'].some((c) => pg.code?.startsWith(c));
 }
 
 /** Errors about some row (a constraint, a deadlock), as opposed to the database being unreachable. */

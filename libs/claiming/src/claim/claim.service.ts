@@ -15,7 +15,7 @@ import { ClaimGate, ReserveResult } from '../gate/claim-gate.service';
 import { CounterLoader } from '../gate/counter-loader.service';
 import { SoldOutBoard, soldOutAnswer } from '../sold-out/sold-out-board.service';
 import { BatchRulesCache } from './batch-rules.cache';
-import { ClaimWriter, histogram, WrittenVoucher } from './claim-writer.service';
+import { ClaimOutcomeUnknown, ClaimWriter, histogram, WrittenVoucher } from './claim-writer.service';
 import { voucherValidity } from './voucher-validity';
 
 /** The 201 answer: the voucher, committed in PostgreSQL. */
@@ -127,20 +127,30 @@ export class ClaimService {
         borrowed: r.borrowed,
       });
     } catch (e) {
+      if (e instanceof ClaimOutcomeUnknown) {
+        // The row may exist: the reservation stays pending and reconciliation settles it from
+        // PostgreSQL after the grace period. Releasing it now could free a slot that is taken.
+        throw new ClaimingException(
+          'UNAVAILABLE',
+          'We could not confirm whether the voucher was recorded; look at your vouchers before trying again',
+          { outcome: 'unknown' },
+        );
+      }
       await this.releaseAfterFailure(batchId, citizenId, r.slot, r.round);
       throw this.writeFailure(batchId, e);
     }
     claimSeconds.observe((performance.now() - started) / 1000);
+    // From the row (after an interrupted insert the writer read them back from PostgreSQL).
     return {
       id: written.id,
       batchId,
-      roundId: r.roundId,
+      roundId: written.roundId,
       round: r.round,
       slot: r.slot,
       status: 'claimed',
-      claimedAt: new Date(now).toISOString(),
-      validFrom: new Date(validity.from).toISOString(),
-      validUntil: new Date(validity.until).toISOString(),
+      claimedAt: new Date(written.claimedAtMs).toISOString(),
+      validFrom: new Date(written.validFromMs).toISOString(),
+      validUntil: new Date(written.validUntilMs).toISOString(),
     };
   }
 

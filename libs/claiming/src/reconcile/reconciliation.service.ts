@@ -16,6 +16,11 @@ export interface ReconcileReport {
   /** Old reservations without a row: their quota and slot returned. */
   released: number;
   drifted: number[];
+  /**
+   * Batches whose old reservations could not all be settled in this run (their counters could not
+   * be loaded); the next run tries again.
+   */
+  unfinished: number[];
 }
 
 /**
@@ -25,6 +30,8 @@ export interface ReconcileReport {
  * - a reservation older than the grace period (CLAIM_RECONCILE_GRACE_S) without a voucher row
  *   (the process died between reserving and writing) is released; one with a row is confirmed;
  * - a quiet batch (nothing pending) whose Redis counters disagree with PostgreSQL is rebuilt.
+ * When the counters vanish under it (evicted, or being rebuilt elsewhere), it loads them and goes on;
+ * if they still cannot be loaded it leaves that batch for the next run instead of spinning.
  * The grace is far longer than a write can take (writes older than a quarter of it are refused and
  * statements time out after 30 s), so a reservation is never released while its row may still commit.
  */
@@ -70,6 +77,7 @@ export class ReconciliationService {
       confirmed: 0,
       released: 0,
       drifted: [],
+      unfinished: [],
     };
     for (const id of ids) {
       try {
@@ -78,7 +86,13 @@ export class ReconciliationService {
         this.log.error(`reconciling batch ${id}: ${(e as Error).message}`);
       }
     }
-    if (report.rebuilt.length || report.released || report.drifted.length || options.actor) {
+    if (
+      report.rebuilt.length ||
+      report.released ||
+      report.drifted.length ||
+      report.unfinished.length ||
+      options.actor
+    ) {
       await this.audit.record({
         actor: options.actor ?? null,
         action: 'claiming.reconcile',
@@ -98,10 +112,21 @@ export class ReconciliationService {
     }
     const before = this.clock.nowMs() - this.graceMs;
     let changed = false;
+    // Each pass must settle entries it has not seen before, else the batch is left for the next run:
+    // a pass that cannot settle its entries would get the same ones back and spin.
+    const seen = new Set<string>();
+    const stop = () => {
+      report.unfinished.push(batchId);
+      this.log.warn(`batch ${batchId}: old reservations could not be settled; left for the next run`);
+      if (changed) this.board.clear(batchId);
+    };
     for (;;) {
       const stale = await this.gate.stalePending(batchId, before, 500);
       if (stale.length === 0) break;
-      const parsed = stale.map((m) => ({ member: m, ...parsePendingMember(m) }));
+      const fresh = stale.filter((m) => !seen.has(m));
+      if (fresh.length === 0) return stop();
+      for (const m of fresh) seen.add(m);
+      const parsed = fresh.map((m) => ({ member: m, ...parsePendingMember(m) }));
       const rows = (await this.dataSource.query(
         `SELECT citizen_id, slot FROM voucher WHERE batch_id = $1 AND (citizen_id, slot) IN
            (SELECT * FROM unnest($2::int[], $3::smallint[]))`,
@@ -109,17 +134,26 @@ export class ReconciliationService {
       )) as { citizen_id: number; slot: number }[];
       const exists = new Set(rows.map((r) => `${r.citizen_id}:${r.slot}`));
       const withRow = parsed.filter((p) => exists.has(`${p.citizenId}:${p.slot}`)).map((p) => p.member);
+      let settled = true;
       if (withRow.length) {
-        await this.gate.confirm(batchId, withRow);
-        report.confirmed += withRow.length;
+        if ((await this.loadedOr(batchId, () => this.gate.confirm(batchId, withRow))) === -1) settled = false;
+        else report.confirmed += withRow.length;
       }
-      for (const p of parsed.filter((x) => !exists.has(`${x.citizenId}:${x.slot}`))) {
-        if ((await this.gate.release(batchId, p.citizenId, p.slot, p.roundSeq)) === 1) {
+      for (const p of parsed.filter((x) => settled && !exists.has(`${x.citizenId}:${x.slot}`))) {
+        const released = await this.loadedOr(batchId, () =>
+          this.gate.release(batchId, p.citizenId, p.slot, p.roundSeq),
+        );
+        if (released === -1) {
+          settled = false;
+          break;
+        }
+        if (released === 1) {
           report.released += 1;
           changed = true;
           this.log.warn(`batch ${batchId}: released reservation ${p.member} left without a voucher row`);
         }
       }
+      if (!settled) return stop();
     }
     if (changed) this.board.clear(batchId);
     if (!rebuild && (await this.drifted(batchId))) {
@@ -128,6 +162,23 @@ export class ReconciliationService {
       report.rebuilt.push(batchId);
       this.board.clear(batchId);
     }
+  }
+
+  /**
+   * Runs a gate call that answers -1 when the counters are not loaded (evicted from Redis, or a
+   * rebuild elsewhere is in progress); then loads them (or waits for whoever is loading) and runs it
+   * once more. -1 again, or loading failed: -1, the caller stops for this batch.
+   */
+  private async loadedOr(batchId: number, call: () => Promise<number>): Promise<number> {
+    const first = await call();
+    if (first !== -1) return first;
+    try {
+      await this.loader.ensureLoaded(batchId);
+    } catch (e) {
+      this.log.warn(`batch ${batchId}: loading counters: ${(e as Error).message}`);
+      return -1;
+    }
+    return call();
   }
 
   /** Counters differ from PostgreSQL while nothing is in flight. */
