@@ -442,26 +442,27 @@ export class RedemptionService {
     };
     const windowS = this.config.redemption.repeatWindowS;
     if (!orderRef && windowS === 0) return facts;
-    // The order's live redemption (one voucher per order), and the citizen's latest one at this
-    // store within the repeat window unless both name different orders.
-    // Another voucher only: concurrent scans of this one end at the guarded update (already redeemed).
+    // Another voucher's live redemption on the order (one voucher per order), and the citizen's latest
+    // one at this store within the repeat window unless both name different orders. This voucher's own
+    // redemption is left out: concurrent scans of it end at the guarded update (already redeemed).
     const repeatSql = `(SELECT max(redeemed_at) FROM redemption
-        WHERE store_id = $3 AND citizen_id = $4 AND status = 'active' AND redeemed_at > $5
-          AND (order_ref IS NULL OR $2::text IS NULL) AND voucher_id <> $6)`;
+        WHERE store_id = $4 AND citizen_id = $5 AND status = 'active' AND redeemed_at > $6
+          AND (order_ref IS NULL OR $2::text IS NULL) AND voucher_id <> $3)`;
     const [o] = (await m.query(
-      `SELECT EXISTS (SELECT 1 FROM redemption WHERE merchant_id = $1 AND order_ref = $2 AND status = 'active')
+      `SELECT EXISTS (SELECT 1 FROM redemption
+                       WHERE merchant_id = $1 AND order_ref = $2 AND status = 'active' AND voucher_id <> $3)
                 AS order_taken,
               ${windowS > 0 ? repeatSql : 'NULL::timestamptz'} AS repeat_at`,
       windowS > 0
         ? [
             ctx.merchant.id,
             orderRef ?? null,
+            row.id,
             ctx.store.id,
             row.citizen_id,
             new Date(this.clock.nowMs() - windowS * 1000),
-            row.id,
           ]
-        : [ctx.merchant.id, orderRef ?? null],
+        : [ctx.merchant.id, orderRef ?? null, row.id],
     )) as { order_taken: boolean; repeat_at: Date | null }[];
     facts.orderTaken = o.order_taken;
     if (o.repeat_at) facts.repeat = { redeemedAt: o.repeat_at, windowS };
