@@ -68,7 +68,7 @@ describe('redemption at the till (HTTP)', () => {
       parts: res.body.parts,
     });
     const audit = await q(
-      `SELECT actor_id, outcome FROM audit_log WHERE action = 'redemption.create' AND entity_id = $1`,
+      `SELECT actor_id, outcome FROM audit_log WHERE action = 'redemption.create' AND entity_type = 'redemption' AND entity_id = $1`,
       [String(res.body.id)],
     );
     expect(audit).toEqual([{ actor_id: s.cashier.id, outcome: 'ok' }]);

@@ -88,9 +88,10 @@ describe('redemption under concurrency', () => {
     }
     expect(await q(`SELECT id FROM redemption WHERE voucher_id = $1`, [s.voucher.id])).toHaveLength(1);
     expect(await committed(s.batch.campaignId)).toEqual([2100, 900]);
-    const audits = await q(`SELECT id FROM audit_log WHERE action = 'redemption.create' AND entity_id = $1`, [
-      String(ok[0].body.id),
-    ]);
+    const audits = await q(
+      `SELECT id FROM audit_log WHERE action = 'redemption.create' AND entity_type = 'redemption' AND entity_id = $1`,
+      [String(ok[0].body.id)],
+    );
     expect(audits).toHaveLength(1);
   });
 
