@@ -19,8 +19,8 @@ import { ensureServices } from './lib/services';
  *   npm run bench:settle                      # full defaults: 1e4, 1e5, 1e6 redemptions; report over 1e7
  *   npm run bench:settle -- --sizes 1e3,1e4 --report-n 1e5     # a quick run while developing
  *
- * In a database of its own (jinli_bench_settlement, recreated) and Redis keys under its own prefix
- * (jbench-settlement:, queues emptied first; nothing else is touched):
+ * In a database of its own (jinli_bench_settlement, recreated; BENCH_DB) and Redis keys under its own
+ * prefix (jbench-settlement:, BENCH_REDIS_PREFIX; queues emptied first; nothing else is touched):
  * 1. for each size n: n redemptions (1% reversed before settlement, 5% partly refunded) across
  *    --merchants merchants on one business day, generated set-based with generate_series; then a
  *    settlement run through the real job machinery: the service creates the run and enqueues one
@@ -74,8 +74,11 @@ function options(argv: string[]): Options {
   };
 }
 
-const BENCH_DB = 'jinli_bench_settlement';
-const PREFIX = 'jbench-settlement:';
+// Overridable so that two benchmarks on one machine keep apart (e.g. one per branch).
+const BENCH_DB = process.env.BENCH_DB ?? 'jinli_bench_settlement';
+const PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'jbench-settlement:';
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(BENCH_DB))
+  throw new Error(`BENCH_DB must be a plain database name (got ${BENCH_DB})`);
 const TZ = 'Asia/Shanghai';
 const SETTLE_DAY = '2020-07-04';
 const REPORT_DAY0 = '2020-07-04';
@@ -181,11 +184,35 @@ async function setUpReference(
   return { financeId: finance.id, cashierId: cashier.id };
 }
 
+/**
+ * TRUNCATE in the benchmark's own database. The money trail refuses TRUNCATE (tr_*_no_truncate):
+ * the guards are switched off for this one transaction only.
+ */
+async function truncate(db: Client, sql: string): Promise<void> {
+  const guards = (
+    await db.query(
+      `SELECT tgrelid::regclass::text AS "table", tgname AS name FROM pg_trigger
+        WHERE NOT tgisinternal AND tgname LIKE 'tr\\_%\\_no\\_truncate'`,
+    )
+  ).rows as { table: string; name: string }[];
+  await db.query('BEGIN');
+  try {
+    for (const g of guards) await db.query(`ALTER TABLE ${g.table} DISABLE TRIGGER ${g.name}`);
+    await db.query(sql);
+    for (const g of guards) await db.query(`ALTER TABLE ${g.table} ENABLE TRIGGER ${g.name}`);
+    await db.query('COMMIT');
+  } catch (e) {
+    await db.query('ROLLBACK');
+    throw e;
+  }
+}
+
 /** Empties every table the volume lives in (reference data stays). */
 async function resetVolume(db: Client): Promise<void> {
-  await db.query(
+  await truncate(
+    db,
     `TRUNCATE ledger_entry, ledger_journal, statement_line, settlement_statement, settlement_chunk, settlement_run,
-       payout, reversal, refund, redemption_part, redemption, voucher, outbox_event,
+       payout_failed_row, payout, reversal, refund, redemption_part, redemption, voucher, outbox_event,
        rpt_redemption_hourly, rpt_redemption_merchant_daily, rpt_funder_hourly, rpt_funder_merchant_daily,
        rpt_claim_hourly, rpt_refresh_state RESTART IDENTITY`,
   );
@@ -395,7 +422,8 @@ async function main(): Promise<void> {
 
     // The floor: the same settlement as one plain statement over every merchant.
     const rawN = o.sizes[o.sizes.length - 1];
-    await db.query(
+    await truncate(
+      db,
       `TRUNCATE statement_line, settlement_statement, settlement_chunk, settlement_run RESTART IDENTITY`,
     );
     await db.query(`VACUUM ANALYZE statement_line`);

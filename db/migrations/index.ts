@@ -6,6 +6,8 @@ import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
 import { OneVoucherPerOrder1764700000000 } from './1764700000000-one-voucher-per-order';
+import { PayoutCorrections1764710000000 } from './1764710000000-payout-corrections';
+import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   ReportingAggregates1764500100000,
   StatementLineReferences1764500200000,
   OneVoucherPerOrder1764700000000,
+  PayoutCorrections1764710000000,
+  SettlementGuards1764710100000,
 ];

@@ -7,6 +7,8 @@ export interface AuditContext {
   redis: Redis;
   /** REDIS_KEY_PREFIX of the deployment. */
   keyPrefix: string;
+  /** The instant ages are measured to (default: now). */
+  now?: Date;
 }
 
 export interface AuditViolation {
@@ -21,5 +23,10 @@ export interface AuditCheck {
   /** `<context>.<invariant>`, e.g. `claiming.batch_within_quota`. */
   name: string;
   description: string;
+  /**
+   * `violation` (default): what it finds fails the audit. `warning`: reported for someone to act on
+   * (e.g. claw-backs still owed), while the audit passes.
+   */
+  severity?: 'violation' | 'warning';
   run(ctx: AuditContext): Promise<AuditViolation[]>;
 }

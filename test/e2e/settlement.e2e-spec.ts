@@ -188,15 +188,22 @@ describe('settlement over HTTP', () => {
     });
     expect(empty.body.code).toBe('PAYOUT_NOTHING_TO_PAY');
 
-    const paid = await api.request('POST', `/api/v1/settlement/payouts/${pid}/paid`, {
+    // Four eyes: whoever created the payout does not confirm the bank paid it.
+    const own = await api.request('POST', `/api/v1/settlement/payouts/${pid}/paid`, {
       token: reviewer.token,
+      body: { bankReference: 'ICBC-20220112-0001' },
+    });
+    expect(own.status).toBe(403);
+    expect(own.body.code).toBe('PAYOUT_FOUR_EYES');
+    const paid = await api.request('POST', `/api/v1/settlement/payouts/${pid}/paid`, {
+      token: starter.token,
       body: { bankReference: 'ICBC-20220112-0001' },
     });
     expect(paid.status).toBe(200);
     expect(paid.body).toMatchObject({ status: 'paid', bankReference: 'ICBC-20220112-0001' });
     expect((await statementsOfRun()).items.every((s) => s.status === 'paid')).toBe(true);
     const twice = await api.request('POST', `/api/v1/settlement/payouts/${pid}/paid`, {
-      token: reviewer.token,
+      token: starter.token,
       body: { bankReference: 'again' },
     });
     expect(twice.body.code).toBe('PAYOUT_ALREADY_PAID');
@@ -228,7 +235,7 @@ describe('settlement over HTTP', () => {
         token: auditor.token,
       });
       expect(audit.status).toBe(200);
-      expect(audit.body).toHaveLength(6);
+      expect(audit.body).toHaveLength(9);
       for (const check of audit.body) expect(check).toMatchObject({ ok: true, problems: [] });
     }
 
@@ -242,7 +249,7 @@ describe('settlement over HTTP', () => {
     expect(trail).toEqual([
       { action: 'payout.create', n: 1 },
       { action: 'payout.export', n: 2 },
-      { action: 'payout.paid', n: 1 },
+      { action: 'payout.paid', n: 2 }, // the refused attempt (denied) and the payment
       { action: 'settlement.run.complete', n: 1 },
       { action: 'settlement.run.start', n: 1 },
       { action: 'statement.approve', n: 4 },

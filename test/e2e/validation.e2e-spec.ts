@@ -372,6 +372,8 @@ describe('HTTP validation', () => {
         [finance, '/api/v1/settlement/ledger/balances?funderId=2147483648', 'funderId', INT],
         [finance, '/api/v1/settlement/ledger/balances?merchantId=2147483648', 'merchantId', INT],
         [auditor, '/api/v1/settlement/audit?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/clawbacks?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/clawbacks?merchantId=99999999999', 'merchantId', INT],
         [auditor, '/api/v1/audit-log?beforeId=9999999999999999', 'beforeId', BIG],
         [f.token(owner), '/api/v1/merchant/day?storeId=9999999999', 'storeId', INT],
       ];
@@ -402,6 +404,12 @@ describe('HTTP validation', () => {
         [finance, '/api/v1/settlement/payouts', { funderId: 2147483648 }, 'funderId'],
         [finance, '/api/v1/settlement/payouts', { statementIds: [9007199254740992] }, 'statementIds'],
         [finance, '/api/v1/settlement/statements/approve', { ids: [1, 9007199254740992] }, 'ids'],
+        [
+          finance,
+          '/api/v1/settlement/payouts/1/paid',
+          { bankReference: 'ICBC-1', failedRows: [{ funderId: 2147483648, merchantId: 1, reason: '退回' }] },
+          'failedRows.0.funderId',
+        ],
         [
           token,
           `/api/v1/campaigns/${campaign.id}/batches`,

@@ -55,7 +55,7 @@ export const StatementStatus = {
 } as const;
 export type StatementStatus = (typeof StatementStatus)[keyof typeof StatementStatus];
 
-export const PayoutStatus = { Exported: 'exported', Paid: 'paid' } as const;
+export const PayoutStatus = { Exported: 'exported', Paid: 'paid', Cancelled: 'cancelled' } as const;
 export type PayoutStatus = (typeof PayoutStatus)[keyof typeof PayoutStatus];
 
 export const LedgerAccount = {

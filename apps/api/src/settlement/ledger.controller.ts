@@ -2,11 +2,11 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Role } from '@jinli/contracts';
-import { Roles } from '@jinli/platform';
-import { LedgerService, runSettlementAudit } from '@jinli/settlement';
+import { Clock, Roles } from '@jinli/platform';
+import { LedgerService, PayoutService, runSettlementAudit } from '@jinli/settlement';
 import { API } from '../common/api';
 import { num } from './settlement-runs.controller';
-import { AuditQuery, BalancesQuery } from './settlement.dto';
+import { AuditQuery, BalancesQuery, ClawbackQuery } from './settlement.dto';
 
 @ApiTags('settlement')
 @ApiBearerAuth()
@@ -14,7 +14,9 @@ import { AuditQuery, BalancesQuery } from './settlement.dto';
 export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly payouts: PayoutService,
     private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {}
 
   @Roles(Role.Finance, Role.Auditor)
@@ -37,6 +39,19 @@ export class LedgerController {
     summary: 'Run the settlement invariants (the checks `npm run audit` runs), optionally for one funder',
   })
   audit(@Query() q: AuditQuery) {
-    return runSettlementAudit(this.dataSource.manager, q.funderId ? { funderIds: [Number(q.funderId)] } : {});
+    return runSettlementAudit(this.dataSource.manager, {
+      funderIds: q.funderId ? [Number(q.funderId)] : undefined,
+      now: this.clock.now(),
+    });
+  }
+
+  @Roles(Role.Finance, Role.Auditor)
+  @Get('clawbacks')
+  @ApiOperation({
+    summary:
+      'Outstanding claw-backs: per funder and merchant, approved unpaid statements netting below zero (carried over), oldest first, with their age',
+  })
+  clawbacks(@Query() q: ClawbackQuery) {
+    return this.payouts.outstandingClawbacks({ funderId: num(q.funderId), merchantId: num(q.merchantId) });
   }
 }

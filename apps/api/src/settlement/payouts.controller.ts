@@ -7,7 +7,7 @@ import { PayoutService } from '@jinli/settlement';
 import { API } from '../common/api';
 import { IdPipe } from '../common/validators';
 import { num } from './settlement-runs.controller';
-import { CreatePayoutDto, MarkPaidDto, PageQuery } from './settlement.dto';
+import { CancelPayoutDto, CreatePayoutDto, MarkPaidDto, PageQuery } from './settlement.dto';
 
 @ApiTags('settlement')
 @ApiBearerAuth()
@@ -36,7 +36,10 @@ export class PayoutsController {
 
   @Roles(Role.Finance, Role.Auditor)
   @Get(':id/rows')
-  @ApiOperation({ summary: 'The transfers of a payout: per funder and merchant, with the statements' })
+  @ApiOperation({
+    summary:
+      'The transfers of a payout: per funder and merchant, with the statements (account numbers masked; failed ones last)',
+  })
   rows(@Param('id', IdPipe) id: number) {
     return this.payouts.rows(id);
   }
@@ -76,8 +79,21 @@ export class PayoutsController {
   @Roles(Role.Finance)
   @Post(':id/paid')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mark a payout paid with the bank reference; its statements become paid' })
+  @ApiOperation({
+    summary:
+      'Mark a payout paid with the bank reference (not by its creator); its statements become paid, except those of failed transfers, which go back to approved',
+  })
   paid(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number, @Body() dto: MarkPaidDto) {
-    return this.payouts.markPaid(actor, id, dto.bankReference);
+    return this.payouts.markPaid(actor, id, dto.bankReference, dto.failedRows ?? []);
+  }
+
+  @Roles(Role.Finance)
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel an exported payout: its statements go back to approved, outside any payout',
+  })
+  cancel(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number, @Body() dto: CancelPayoutDto) {
+    return this.payouts.cancel(actor, id, dto.reason);
   }
 }

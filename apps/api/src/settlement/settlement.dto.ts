@@ -8,7 +8,9 @@ import {
   IsString,
   Length,
   Matches,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { LedgerAccount, StatementStatus } from '@jinli/contracts';
 import { IdField, IdList, IdQuery } from '../common/validators';
 import { BusinessDay } from './business-day';
@@ -107,11 +109,51 @@ export class CreatePayoutDto {
   statementIds?: number[];
 }
 
+export class FailedTransferDto {
+  @IdField({ description: 'Funder of the transfer row' })
+  funderId: number;
+
+  @IdField({ description: 'Merchant of the transfer row' })
+  merchantId: number;
+
+  @ApiProperty({ example: '收款账户已销户，银行退回' })
+  @IsString()
+  @Length(2, 500)
+  reason: string;
+}
+
 export class MarkPaidDto {
   @ApiProperty({ example: 'ICBC-20200705-000123', description: 'The bank’s reference of the transfer batch' })
   @IsString()
   @Length(3, 100)
   bankReference: string;
+
+  @ApiPropertyOptional({
+    type: [FailedTransferDto],
+    description:
+      'Transfers the bank could not make: the rest is paid; their statements go back to approved for the next payout',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20000)
+  @ValidateNested({ each: true })
+  @Type(() => FailedTransferDto)
+  failedRows?: FailedTransferDto[];
+}
+
+export class CancelPayoutDto {
+  @ApiProperty({ example: '付款文件金额有误，作废重出' })
+  @IsString()
+  @Length(2, 500)
+  reason: string;
+}
+
+export class ClawbackQuery {
+  @IdQuery()
+  funderId?: string;
+
+  @IdQuery()
+  merchantId?: string;
 }
 
 export class BalancesQuery {

@@ -10,4 +10,10 @@ export const SettlementErrors = {
   PAYOUT_NOT_FOUND: 404,
   PAYOUT_NOTHING_TO_PAY: 422,
   PAYOUT_ALREADY_PAID: 409,
+  /** Marking paid is for someone other than whoever created (exported) the payout. */
+  PAYOUT_FOUR_EYES: 403,
+  /** Paying or cancelling a payout that is no longer exported (cancelled, or already paid). */
+  PAYOUT_NOT_EXPORTED: 409,
+  /** A failed transfer named a funder and merchant that is not a transfer row of the payout. */
+  PAYOUT_ROW_NOT_FOUND: 422,
 } as const;

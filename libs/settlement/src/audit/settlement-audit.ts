@@ -1,14 +1,26 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboxTopic } from '@jinli/contracts';
+import { formatYuan } from '@jinli/platform';
+import { outstandingClawbacks } from '../payouts/clawbacks';
 import { queryRows } from '../sql';
+
+/**
+ * `violation`: an invariant is broken (the audit fails). `warning`: something finance must look at,
+ * though nothing is wrong with the books (the audit reports it and still passes).
+ */
+export type AuditSeverity = 'violation' | 'warning';
 
 /** One invariant of the money trail, checked against PostgreSQL. Returns problems (empty: holds). */
 export interface SettlementAuditCheck {
   /** `settlement.<invariant>`, as `npm run audit` lists it. */
   name: string;
   description: string;
-  /** `funderIds`: only money of these funders (null: everything). Bound as $1 (int[]). */
-  run(m: EntityManager, funderIds: number[] | null): Promise<string[]>;
+  severity: AuditSeverity;
+  /**
+   * `funderIds`: only money of these funders (null: everything). Bound as $1 (int[]). `now`: the
+   * instant ages are measured to.
+   */
+  run(m: EntityManager, funderIds: number[] | null, now: Date): Promise<string[]>;
 }
 
 /** `$1` holds the funders in scope, or NULL for all. */
@@ -17,6 +29,8 @@ const IN_SCOPE = (column: string) => `($1::int[] IS NULL OR ${column} = ANY($1::
 export interface SettlementAuditResult {
   name: string;
   description: string;
+  severity: AuditSeverity;
+  /** No problem found (a warning with problems is not ok, yet does not fail the audit). */
   ok: boolean;
   problems: string[];
 }
@@ -32,6 +46,7 @@ async function list(m: EntityManager, sql: string, params: unknown[]): Promise<s
 const ledgerBalanced: SettlementAuditCheck = {
   name: 'settlement.ledger_balanced',
   description: 'Every journal sums to zero (debits positive, credits negative), so the whole ledger does.',
+  severity: 'violation',
   async run(m, funderIds) {
     const problems = await list(
       m,
@@ -56,6 +71,7 @@ const ledgerMatchesStatements: SettlementAuditCheck = {
   name: 'settlement.ledger_matches_statements',
   description:
     'Per funder and merchant: funder_payable holds the approved, unpaid statements; bank holds the paid ones; every approved or paid statement has its payable journal.',
+  severity: 'violation',
   run(m, funderIds) {
     return list(
       m,
@@ -88,6 +104,7 @@ const ledgerMatchesStatements: SettlementAuditCheck = {
 const statementTotals: SettlementAuditCheck = {
   name: 'settlement.statement_totals_match_lines',
   description: 'Each statement total and line count equal the sum and count of its lines.',
+  severity: 'violation',
   run(m, funderIds) {
     return list(
       m,
@@ -107,6 +124,7 @@ const partsSettledOnce: SettlementAuditCheck = {
   name: 'settlement.parts_settled_once',
   description:
     'A redemption part is on at most one live line, of a statement of its own merchant, funder and day, for its own amount; lines of rejected or released statements are released; no line references a missing statement, part or reversal.',
+  severity: 'violation',
   run(m, funderIds) {
     return list(
       m,
@@ -142,6 +160,7 @@ const reversalsOnce: SettlementAuditCheck = {
   name: 'settlement.reversals_exactly_once',
   description:
     'A reversal is on at most one live line, for minus its amount, only when its part was settled (approved or paid); the next daily run after both the refund and the approval carried it. (That a reversed redemption has one reversal per part, which settlement relies on, is redemption.reversals_match_status.)',
+  severity: 'violation',
   run(m, funderIds) {
     return list(
       m,
@@ -187,6 +206,7 @@ const budgetsConsistent: SettlementAuditCheck = {
   name: 'settlement.budgets_consistent',
   description:
     'Per funder: the ledger funder_budget balance plus outbox rows not yet posted equals committed_fen, and lies within the budget. (committed_fen = parts - reversals is redemption.funder_committed_matches_parts.)',
+  severity: 'violation',
   run(m, funderIds) {
     return list(
       m,
@@ -216,6 +236,91 @@ const budgetsConsistent: SettlementAuditCheck = {
   },
 };
 
+const poolPartsSettled: SettlementAuditCheck = {
+  name: 'settlement.pool_parts_settled_by_daily_run',
+  description:
+    'No part of a live redemption stays in the pool (never settled, or put back by a rejected or released statement) once a daily run that started after it was back in the pool has covered its day; parts older than SETTLEMENT_DAILY_WINDOW_DAYS included (the daily run takes them too).',
+  severity: 'violation',
+  run(m, funderIds) {
+    return list(
+      m,
+      `WITH pool AS (
+         SELECT p.id, p.merchant_id, p.funder_id, p.business_day, GREATEST(r.redeemed_at, back.at) AS since
+           FROM redemption_part p
+           JOIN redemption r ON r.id = p.redemption_id
+           LEFT JOIN LATERAL (SELECT max(s.reviewed_at) AS at
+                                FROM statement_line l JOIN settlement_statement s ON s.id = l.statement_id
+                               WHERE l.redemption_part_id = p.id AND l.kind = 'part' AND l.released) back ON true
+          WHERE ${IN_SCOPE('p.funder_id')}
+            AND NOT EXISTS (SELECT 1 FROM reversal v WHERE v.redemption_part_id = p.id)
+            AND NOT EXISTS (SELECT 1 FROM statement_line l
+                             WHERE l.redemption_part_id = p.id AND l.kind = 'part' AND NOT l.released))
+       SELECT format('part %s (merchant %s, funder %s, day %s) is unsettled: daily run %s (to %s) started after it was in the pool',
+                     pool.id, pool.merchant_id, pool.funder_id, pool.business_day, run.id, run.to_day) AS problem
+         FROM pool
+         JOIN LATERAL (SELECT id, to_day FROM settlement_run
+                        WHERE kind = 'daily' AND status = 'completed' AND to_day >= pool.business_day
+                          AND created_at > pool.since
+                        ORDER BY id LIMIT 1) run ON true
+        ORDER BY pool.id`,
+      [funderIds],
+    );
+  },
+};
+
+const payoutsMatchStatements: SettlementAuditCheck = {
+  name: 'settlement.payouts_match_statements',
+  description:
+    'An exported payout holds approved statements summing to its total; a paid one holds paid statements summing to what was paid, which plus its failed transfers is its total, and its bank entries equal it; a cancelled one holds no statement.',
+  severity: 'violation',
+  run(m, funderIds) {
+    return list(
+      m,
+      `WITH st AS (
+         SELECT payout_id, sum(total_fen) AS total, count(*) AS n,
+                count(*) FILTER (WHERE status = 'approved') AS approved, count(*) FILTER (WHERE status = 'paid') AS paid
+           FROM settlement_statement WHERE payout_id IS NOT NULL GROUP BY 1),
+       fr AS (SELECT payout_id, sum(amount_fen) AS failed FROM payout_failed_row GROUP BY 1),
+       bk AS (SELECT j.ref_id AS payout_id, -sum(e.amount_fen) AS bank
+                FROM ledger_journal j JOIN ledger_entry e ON e.journal_id = j.id
+               WHERE j.kind = 'payout_paid' AND j.ref_type = 'payout' AND e.account = 'bank' GROUP BY 1)
+       SELECT format('payout %s is %s with total %s, paid %s, failed %s: its %s statements (%s approved, %s paid) sum to %s, bank %s',
+                     p.id, p.status, p.total_fen, p.paid_fen, COALESCE(fr.failed, 0), COALESCE(st.n, 0),
+                     COALESCE(st.approved, 0), COALESCE(st.paid, 0), COALESCE(st.total, 0), COALESCE(bk.bank, 0)) AS problem
+         FROM payout p
+         LEFT JOIN st ON st.payout_id = p.id LEFT JOIN fr ON fr.payout_id = p.id LEFT JOIN bk ON bk.payout_id = p.id
+        WHERE ($1::int[] IS NULL OR p.funder_id = ANY($1::int[])
+               OR EXISTS (SELECT 1 FROM settlement_statement s WHERE s.payout_id = p.id AND s.funder_id = ANY($1::int[]))
+               OR EXISTS (SELECT 1 FROM payout_failed_row x WHERE x.payout_id = p.id AND x.funder_id = ANY($1::int[])))
+          AND CASE p.status
+                WHEN 'exported' THEN COALESCE(st.total, 0) <> p.total_fen OR COALESCE(st.paid, 0) > 0
+                                     OR fr.failed IS NOT NULL OR bk.bank IS NOT NULL
+                WHEN 'paid' THEN COALESCE(st.approved, 0) > 0 OR COALESCE(st.total, 0) <> p.paid_fen
+                                 OR p.paid_fen + COALESCE(fr.failed, 0) <> p.total_fen OR COALESCE(bk.bank, 0) <> p.paid_fen
+                ELSE st.n IS NOT NULL OR fr.failed IS NOT NULL OR bk.bank IS NOT NULL
+              END
+        ORDER BY p.id`,
+      [funderIds],
+    );
+  },
+};
+
+const clawbacksOutstanding: SettlementAuditCheck = {
+  name: 'settlement.outstanding_clawbacks',
+  description:
+    'Warning: per funder and merchant, approved unpaid statements netting below zero (more clawed back than owed) are carried over until later statements cover them; listed with their age, oldest first, so finance recovers them if the merchant stops trading.',
+  severity: 'warning',
+  async run(m, funderIds, now) {
+    const owed = await outstandingClawbacks(m, { funderIds }, now);
+    return owed
+      .slice(0, SHOW)
+      .map(
+        (c) =>
+          `funder ${c.funderId} merchant ${c.merchantId}: claw-back of ${formatYuan(-c.netFen)} yuan (${c.netFen} fen) outstanding for ${c.ageDays} day(s), since ${c.since.toISOString()}; statements ${c.statementIds.join(', ')}`,
+      );
+  },
+};
+
 /** The checks settlement adds to `npm run audit`. */
 export const SETTLEMENT_AUDIT_CHECKS: SettlementAuditCheck[] = [
   ledgerBalanced,
@@ -224,19 +329,29 @@ export const SETTLEMENT_AUDIT_CHECKS: SettlementAuditCheck[] = [
   partsSettledOnce,
   reversalsOnce,
   budgetsConsistent,
+  poolPartsSettled,
+  payoutsMatchStatements,
+  clawbacksOutstanding,
 ];
 
 /** Runs every settlement check in one read-only snapshot, for every funder or only some. */
 export async function runSettlementAudit(
   m: EntityManager,
-  scope: { funderIds?: number[] } = {},
+  scope: { funderIds?: number[]; now?: Date } = {},
 ): Promise<SettlementAuditResult[]> {
+  const now = scope.now ?? new Date();
   return m.transaction('REPEATABLE READ', async (t) => {
     await t.query('SET TRANSACTION READ ONLY');
     const results: SettlementAuditResult[] = [];
     for (const check of SETTLEMENT_AUDIT_CHECKS) {
-      const problems = await check.run(t, scope.funderIds ?? null);
-      results.push({ name: check.name, description: check.description, ok: problems.length === 0, problems });
+      const problems = await check.run(t, scope.funderIds ?? null, now);
+      results.push({
+        name: check.name,
+        description: check.description,
+        severity: check.severity,
+        ok: problems.length === 0,
+        problems,
+      });
     }
     return results;
   });
@@ -256,14 +371,15 @@ export interface SettlementViolation {
 export const SETTLEMENT_CHECKS = SETTLEMENT_AUDIT_CHECKS.map((check) => ({
   name: check.name,
   description: check.description,
-  run: async (ctx: { dataSource: DataSource }): Promise<SettlementViolation[]> => {
+  severity: check.severity,
+  run: async (ctx: { dataSource: DataSource; now?: Date }): Promise<SettlementViolation[]> => {
     const problems = await ctx.dataSource.transaction('REPEATABLE READ', async (t) => {
       await t.query('SET TRANSACTION READ ONLY');
-      return check.run(t, null);
+      return check.run(t, null, ctx.now ?? new Date());
     });
     return problems.map((message) => ({
       check: check.name,
-      subject: /^(\w+ \d+)/.exec(message)?.[1] ?? 'settlement',
+      subject: /^(\w+ \d+(?: merchant \d+)?)/.exec(message)?.[1] ?? 'settlement',
       message,
     }));
   },

@@ -2,6 +2,7 @@ import {
   LedgerEntryEntity,
   LedgerJournalEntity,
   PayoutEntity,
+  PayoutFailedRowEntity,
   SettlementChunkEntity,
   SettlementRunEntity,
   SettlementStatementEntity,
@@ -15,6 +16,7 @@ export const SETTLEMENT_ENTITIES = [
   SettlementStatementEntity,
   StatementLineEntity,
   PayoutEntity,
+  PayoutFailedRowEntity,
   LedgerJournalEntity,
   LedgerEntryEntity,
 ];

@@ -199,6 +199,47 @@ export class PayoutEntity {
 
   @Column('text', { nullable: true })
   bankReference: string | null;
+
+  /** What the bank paid when marked paid: the total less the failed transfers. */
+  @MoneyColumn({ nullable: true })
+  paidFen: Fen | null;
+
+  @Column('timestamptz', { nullable: true })
+  cancelledAt: Date | null;
+
+  @Column('integer', { nullable: true })
+  cancelledBy: number | null;
+
+  @Column('text', { nullable: true })
+  cancelReason: string | null;
+}
+
+/** A transfer of an exported payout that the bank could not make: its statements went back to approved. */
+@Entity('payout_failed_row')
+export class PayoutFailedRowEntity {
+  @PrimaryColumn('bigint')
+  payoutId: number;
+
+  @PrimaryColumn('integer')
+  funderId: number;
+
+  @PrimaryColumn('integer')
+  merchantId: number;
+
+  @MoneyColumn()
+  amountFen: Fen;
+
+  @Column('bigint', { array: true })
+  statementIds: number[];
+
+  @Column('text')
+  reason: string;
+
+  @Column('integer')
+  recordedBy: number;
+
+  @Column('timestamptz')
+  recordedAt: Date;
 }
 
 @Entity('ledger_journal')

@@ -22,6 +22,9 @@ export interface StatementView {
   reviewedBy: number | null;
   reviewedAt: Date | null;
   payoutId: number | null;
+  /** Live part lines whose redemption has since been reversed by a refund, and their amount. */
+  reversedPartCount: number;
+  reversedPartFen: Fen;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,7 +40,13 @@ export interface StatementLineView {
   refundId: number | null;
   orderAmountFen: Fen;
   redeemedAt: Date;
+  /** The refund this reversal line claws back (reversal lines only). */
   refundedAt: Date | null;
+  /** The redemption's status now: a part line may have been refunded since it was settled. */
+  redemptionStatus: 'active' | 'reversed';
+  /** When the redemption was reversed (the reversing refund's time), null while it is active. */
+  reversedSince: Date | null;
+  reversingRefundId: number | null;
 }
 
 export interface StatementFilter {
@@ -70,10 +79,18 @@ const VIEW_SQL = `
          s.funder_id AS "funderId", f.name AS "funderName", s.business_day AS "businessDay", s.status,
          s.total_fen AS "totalFen", s.line_count AS "lineCount", s.reason, s.started_by AS "startedBy",
          s.reviewed_by AS "reviewedBy", s.reviewed_at AS "reviewedAt", s.payout_id AS "payoutId",
+         rv.n AS "reversedPartCount", rv.fen AS "reversedPartFen",
          s.created_at AS "createdAt", s.updated_at AS "updatedAt"
     FROM settlement_statement s
     JOIN merchant m ON m.id = s.merchant_id
-    JOIN funder f ON f.id = s.funder_id`;
+    JOIN funder f ON f.id = s.funder_id
+    -- Reversals are few: found from the merchant's reversals since the statement's day, then its lines.
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS n, COALESCE(sum(v.amount_fen), 0)::bigint AS fen
+        FROM reversal v
+        JOIN statement_line l ON l.redemption_part_id = v.redemption_part_id AND l.kind = 'part' AND NOT l.released
+       WHERE v.merchant_id = s.merchant_id AND v.funder_id = s.funder_id AND v.business_day >= s.business_day
+         AND l.statement_id = s.id) rv`;
 
 /**
  * Statements: finance reviews them (approve / reject / hold / release), never edits amounts.
@@ -219,12 +236,16 @@ export class StatementService {
       `SELECT l.id, l.kind, l.amount_fen AS "amountFen", l.released,
               p.redemption_id AS "redemptionId", p.id AS "redemptionPartId", l.reversal_id AS "reversalId",
               v.refund_id AS "refundId", r.order_amount_fen AS "orderAmountFen", r.redeemed_at AS "redeemedAt",
-              f.refunded_at AS "refundedAt"
+              f.refunded_at AS "refundedAt", r.status AS "redemptionStatus",
+              CASE WHEN r.status = 'reversed' THEN COALESCE(pf.refunded_at, r.reversed_at) END AS "reversedSince",
+              pv.refund_id AS "reversingRefundId"
          FROM statement_line l
          LEFT JOIN reversal v ON v.id = l.reversal_id
          JOIN redemption_part p ON p.id = COALESCE(l.redemption_part_id, v.redemption_part_id)
          JOIN redemption r ON r.id = p.redemption_id
          LEFT JOIN refund f ON f.id = v.refund_id
+         LEFT JOIN reversal pv ON pv.redemption_part_id = p.id
+         LEFT JOIN refund pf ON pf.id = pv.refund_id
         WHERE l.statement_id = $1 ORDER BY l.id LIMIT $2 OFFSET $3`,
       [id, options.limit ?? 200, options.offset ?? 0],
     );

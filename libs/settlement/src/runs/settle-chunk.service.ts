@@ -39,7 +39,8 @@ export const SETTLED_STATUSES: StatementStatus[] = [StatementStatus.Approved, St
  * The pool, for merchants of the chunk:
  * - a part of an ACTIVE redemption of a business day in the run's range, not on a live line (a
  *   redemption is reversed exactly when its parts have reversals: the redemption context writes one
- *   per part in the refund's transaction, and the audit checks it);
+ *   per part in the refund's transaction, and the audit checks it); for the daily run, also such a
+ *   part of an earlier day that a rejected or released statement put back in the pool;
  * - a reversal recorded up to the run's last day, not on a live line, whose part IS on a live line
  *   of an approved or paid statement (money that was or will be paid): a negative line.
  * A reversed redemption's part never settled is left out, and so is its reversal; a reversal of a
@@ -63,7 +64,7 @@ export class SettleChunkService {
     const outcome = await this.tx.run(async (m) => {
       const [chunk] = (await m.query(
         `SELECT c.status, c.merchant_from AS "merchantFrom", c.merchant_to AS "merchantTo",
-                r.from_day AS "fromDay", r.to_day AS "toDay", r.started_by AS "startedBy", r.token
+                r.from_day AS "fromDay", r.to_day AS "toDay", r.started_by AS "startedBy", r.token, r.kind
            FROM settlement_chunk c JOIN settlement_run r ON r.id = c.run_id
           WHERE c.run_id = $1 AND c.seq = $2
             FOR UPDATE OF c`,
@@ -76,6 +77,7 @@ export class SettleChunkService {
         toDay: string;
         startedBy: number | null;
         token: string;
+        kind: 'daily' | 'manual';
       }[];
       const done: ChunkOutcome = {
         runId,
@@ -104,7 +106,7 @@ export class SettleChunkService {
       // The chunk's items are sorted and grouped in memory rather than spilled to disk.
       await m.query(`SET LOCAL work_mem = '64MB'`);
       const now = this.clock.now();
-      const [counts] = (await m.query(settleChunkSql('$1', '$2', '$3', '$4', '$5', '$6', '$7'), [
+      const [counts] = (await m.query(settleChunkSql('$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8'), [
         runId,
         chunk.merchantFrom,
         chunk.merchantTo,
@@ -112,6 +114,7 @@ export class SettleChunkService {
         chunk.toDay,
         chunk.startedBy,
         now,
+        chunk.kind === 'daily',
       ])) as { statements: number; lines: number; items: number }[];
       const deferred = counts.items - counts.lines;
       await m.query(
@@ -196,6 +199,7 @@ export function settleChunkSql(
   toDay: string,
   startedBy: string,
   now: string,
+  sweepOlder = 'false',
 ): string {
   return `
     WITH lined AS (
@@ -217,6 +221,22 @@ export function settleChunkSql(
          AND NOT EXISTS (SELECT 1 FROM reversal v
                           WHERE v.redemption_part_id = p.id AND v.merchant_id BETWEEN ${merchantFrom} AND ${merchantTo})
          AND NOT EXISTS (SELECT 1 FROM lined x WHERE x.part_id = p.id)
+      UNION ALL
+      -- The daily run also takes parts older than its range that a rejection or release put back in the
+      -- pool (found from their released lines, so older days are not scanned): each goes on a statement
+      -- of its own business day.
+      SELECT 'part', p.id, NULL, p.merchant_id, p.funder_id, p.business_day, p.amount_fen
+        FROM redemption_part p
+       WHERE ${sweepOlder}::boolean
+         AND p.id IN (SELECT l.redemption_part_id
+                        FROM settlement_statement s JOIN statement_line l ON l.statement_id = s.id
+                       WHERE s.merchant_id BETWEEN ${merchantFrom} AND ${merchantTo}
+                         AND s.status IN ('rejected', 'released') AND s.business_day < ${fromDay}::date
+                         AND l.kind = 'part')
+         AND p.business_day < ${fromDay}::date
+         AND NOT EXISTS (SELECT 1 FROM reversal v WHERE v.redemption_part_id = p.id)
+         AND NOT EXISTS (SELECT 1 FROM statement_line l
+                          WHERE l.redemption_part_id = p.id AND l.kind = 'part' AND NOT l.released)
       UNION ALL
       SELECT 'reversal', NULL, v.id, v.merchant_id, v.funder_id, ${toDay}::date, -v.amount_fen
         FROM reversal v

@@ -94,13 +94,23 @@ export class SettlementRunService {
   }
 
   /**
-   * The T+1 run: the window of `SETTLEMENT_DAILY_WINDOW_DAYS` days ending yesterday. One per day
-   * (uq_settlement_run_daily): firing twice finds the same run and re-enqueues its unfinished chunks.
+   * The T+1 run: the window of `SETTLEMENT_DAILY_WINDOW_DAYS` days ending yesterday, stretched back to
+   * the day after the previous daily run when runs were missed for longer than that (an outage), so no
+   * day is skipped. Its chunks also take parts of older days put back in the pool by a rejection or a
+   * release. One per day (uq_settlement_run_daily): firing twice finds the same run and re-enqueues
+   * its unfinished chunks.
    */
   async startDaily(): Promise<RunView> {
     const toDay = addDays(this.today(), -1);
-    const fromDay = addDays(toDay, -(this.config.settlement.dailyWindowDays - 1));
     const run = await this.tx.run(async (m) => {
+      const [previous] = await queryRows<{ toDay: string | null }>(
+        m,
+        `SELECT max(to_day) AS "toDay" FROM settlement_run WHERE kind = 'daily' AND to_day < $1`,
+        [toDay],
+      );
+      const windowFrom = addDays(toDay, -(this.config.settlement.dailyWindowDays - 1));
+      const afterPrevious = previous?.toDay ? addDays(previous.toDay, 1) : windowFrom;
+      const fromDay = afterPrevious < windowFrom ? afterPrevious : windowFrom;
       const [inserted] = await queryRows<RunRow>(
         m,
         `INSERT INTO settlement_run (kind, from_day, to_day, status, created_at)
