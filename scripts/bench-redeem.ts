@@ -23,15 +23,18 @@ import { DATA_DIR, ensureServices } from './lib/services';
  *     there is T / throughput by Little's law, whatever the design);
  *  3. S concurrent scans of one voucher: exactly one may succeed.
  * Options: --tills 100 --rate 1 --paced 2000 --redeems 3000 --same 50 --warmup 300 --log-level info
- * --pool 20. The last line is one JSON object.
+ * --pool 20 --db jinli_bench_redemption (the database, recreated; also the Redis key prefix). The last
+ * line is one JSON object.
  */
 const DIST = join(__dirname, '..');
-const DB_NAME = 'jinli_bench_redemption';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
+const DB_NAME = arg('db', 'jinli_bench_redemption');
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME))
+  throw new Error(`--db must be a plain database name, got ${DB_NAME}`);
 const TILLS = Number(arg('tills', '100'));
 const REDEEMS = Number(arg('redeems', '3000'));
 const RATE = Number(arg('rate', '1'));

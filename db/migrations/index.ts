@@ -5,6 +5,7 @@ import { Redemption1764400000000 } from './1764400000000-redemption';
 import { SettlementRuns1764500000000 } from './1764500000000-settlement-runs';
 import { ReportingAggregates1764500100000 } from './1764500100000-reporting-aggregates';
 import { StatementLineReferences1764500200000 } from './1764500200000-statement-line-references';
+import { OneVoucherPerOrder1764700000000 } from './1764700000000-one-voucher-per-order';
 import { PayoutCorrections1764710000000 } from './1764710000000-payout-corrections';
 import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   SettlementRuns1764500000000,
   ReportingAggregates1764500100000,
   StatementLineReferences1764500200000,
+  OneVoucherPerOrder1764700000000,
   PayoutCorrections1764710000000,
   SettlementGuards1764710100000,
 ];

@@ -277,6 +277,27 @@ describe('sign-in and access control (HTTP)', () => {
       expect((await staffSignIn(username, password)).status).toBe(200);
     });
 
+    it('count parallel wrong passwords one by one: a burst locks the account like a sequence', async () => {
+      const { username, password, actor } = await f.staff('operator');
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => staffSignIn(username, `Wrong-password-${i}`)),
+      );
+      // Guesses that arrive once the lock is on are refused as locked without being checked.
+      for (const r of burst) expect([401, 423]).toContain(r.status);
+      const failed = burst.filter((r) => r.status === 401).length;
+      expect(failed).toBeGreaterThanOrEqual(5);
+      const audit = (await api.dataSource.query(
+        `SELECT details FROM audit_log WHERE action = 'auth.login_failed' AND actor_id = $1`,
+        [actor.id],
+      )) as { details: { locked: boolean } }[];
+      expect(audit).toHaveLength(failed);
+      expect(audit.filter((a) => a.details.locked)).toHaveLength(Math.floor(failed / 5));
+      expect(await staffSignIn(username, password)).toMatchObject({
+        status: 423,
+        body: { code: 'AUTH_ACCOUNT_LOCKED' },
+      });
+    });
+
     it('refuse a disabled account', async () => {
       const { username, password, actor } = await f.staff('auditor');
       await api.dataSource.query(`UPDATE staff_account SET active = false WHERE id = $1`, [actor.id]);
@@ -368,6 +389,73 @@ describe('sign-in and access control (HTTP)', () => {
         token: f.token(merchantB.owner),
       });
       expect(ownerB.status).toBe(200);
+    });
+  });
+
+  describe('real-name verification', () => {
+    /** A valid 18-character resident ID number from 17 digits (its check digit computed). */
+    const idNumber = (body17: string) => {
+      const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+      const sum = [...body17].reduce((t, d, i) => t + Number(d) * weights[i], 0);
+      return body17 + '10X98765432'[sum % 11];
+    };
+    const VERIFY = '/api/v1/auth/citizen/verification';
+    const verify = (token: string, id: string) =>
+      api.request('POST', VERIFY, { token, body: { idNumber: id } });
+    const hashOf = async (citizenId: number) =>
+      (
+        (await api.dataSource.query(`SELECT id_number_hash FROM citizen WHERE id = $1`, [citizenId])) as {
+          id_number_hash: string | null;
+        }[]
+      )[0].id_number_hash;
+
+    it('binds an ID number once: the same one again is a no-op, another one is refused, audited', async () => {
+      const seed = String(process.pid).padStart(7, '0').slice(-7);
+      const first = idNumber(`3205081990${seed}`);
+      const second = idNumber(`3205081991${seed}`);
+      const a = await f.citizen();
+      const b = await f.citizen();
+      const ok = await verify(a.token, first);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ id: a.id, verified: true });
+      const bound = await hashOf(a.id);
+      expect(bound).not.toBeNull();
+      expect((await verify(a.token, first)).status).toBe(200);
+
+      // A verified account cannot move to another ID number (which would free the first one).
+      const again = await verify(a.token, second);
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('AUTH_ALREADY_VERIFIED');
+      expect(await hashOf(a.id)).toBe(bound);
+      // So the first ID number stays taken for every other phone.
+      const taken = await verify(b.token, first);
+      expect(taken.status).toBe(409);
+      expect(taken.body.code).toBe('AUTH_ID_NUMBER_TAKEN');
+      expect(await hashOf(b.id)).toBeNull();
+
+      const audit = (await api.dataSource.query(
+        `SELECT actor_id, outcome, details FROM audit_log WHERE action = 'citizen.verify' AND actor_id IN ($1, $2)
+          ORDER BY id`,
+        [a.id, b.id],
+      )) as { actor_id: number; outcome: string; details: Record<string, unknown> }[];
+      expect(audit).toEqual([
+        { actor_id: a.id, outcome: 'ok', details: { result: 'verified' } },
+        { actor_id: a.id, outcome: 'ok', details: { result: 'already_verified' } },
+        { actor_id: a.id, outcome: 'denied', details: { reason: 'AUTH_ALREADY_VERIFIED' } },
+        { actor_id: b.id, outcome: 'denied', details: { reason: 'AUTH_ID_NUMBER_TAKEN' } },
+      ]);
+      // Neither the number nor its hash reaches the audit log.
+      expect(JSON.stringify(audit)).not.toContain(first.slice(0, 10));
+      expect(JSON.stringify(audit)).not.toContain(bound);
+    });
+
+    it('binds one of two accounts racing for the same ID number', async () => {
+      const id = idNumber(`3205061985${String(process.pid).padStart(7, '0').slice(-7)}`);
+      const c1 = await f.citizen();
+      const c2 = await f.citizen();
+      const answers = await Promise.all([verify(c1.token, id), verify(c2.token, id)]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(answers.find((r) => r.status === 409)!.body.code).toBe('AUTH_ID_NUMBER_TAKEN');
     });
   });
 

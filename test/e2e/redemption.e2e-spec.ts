@@ -68,7 +68,7 @@ describe('redemption at the till (HTTP)', () => {
       parts: res.body.parts,
     });
     const audit = await q(
-      `SELECT actor_id, outcome FROM audit_log WHERE action = 'redemption.create' AND entity_id = $1`,
+      `SELECT actor_id, outcome FROM audit_log WHERE action = 'redemption.create' AND entity_type = 'redemption' AND entity_id = $1`,
       [String(res.body.id)],
     );
     expect(audit).toEqual([{ actor_id: s.cashier.id, outcome: 'ok' }]);
@@ -188,9 +188,18 @@ describe('redemption at the till (HTTP)', () => {
         expect((await redeem(s, body(s, { code: forged }))).body.code).toBe('VOUCHER_CODE_FORGED');
       const blocked = await redeem(s, body(s));
       expect(blocked.status).toBe(429);
-      expect(blocked.body.code).toBe('RATE_LIMITED');
-      await api.redis.client.del(api.redis.key('redemption', 'forged', s.cashier.id));
-      expect((await redeem(s, body(s))).status).toBe(201);
+      expect(blocked.body).toMatchObject({
+        code: 'RATE_LIMITED',
+        details: { scope: 'cashier', forgedCodes: 10, limit: 10, windowS: 600 },
+      });
+      // The next window of the clock lets the cashier scan again.
+      const start = api.clock.nowMs();
+      api.clock.advance(600_000);
+      try {
+        expect((await redeem(s, body(s))).status).toBe(201);
+      } finally {
+        api.clock.set(start);
+      }
     });
   });
 
@@ -353,17 +362,74 @@ describe('redemption at the till (HTTP)', () => {
       expect(other.status).toBe(201);
     });
 
-    it('two vouchers on one order when the batch allows two, each with its own threshold', async () => {
-      const s = await rf.scene({ batch: { vouchersPerOrder: 2, perCitizenLimit: 2 } });
-      const second = await rf.voucher(s.batch.id, { citizenId: s.citizen.id });
-      expect((await redeem(s, body(s, { orderRef: 'O-2', orderAmountFen: 15000 }))).status).toBe(201);
-      const res = await redeem(s, {
-        code: rf.code(second.id).digits,
-        orderAmountFen: 15000,
-        storeId: s.cashier.storeId,
-        orderRef: 'O-2',
+    it('a second voucher on one order, also when tills scan them at once (one voucher per order)', async () => {
+      const s = await rf.scene();
+      const others = await Promise.all([1, 2, 3, 4, 5].map(() => rf.voucher(s.batch.id)));
+      const all = [s.voucher, ...others];
+      const results = await Promise.all(
+        all.map((v) =>
+          redeem(s, {
+            code: rf.code(v.id).digits,
+            orderAmountFen: 20000,
+            storeId: s.cashier.storeId,
+            orderRef: 'ORDER-PAR',
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      for (const r of results.filter((x) => x.status !== 201)) {
+        expect(r.status).toBe(422);
+        expect(r.body.code).toBe('VOUCHERS_PER_ORDER_EXCEEDED');
+      }
+      // The order is counted once: one live redemption carrying its amount.
+      const [order] = await q(
+        `SELECT count(*)::int AS n, sum(net_order_amount_fen)::bigint AS fen FROM redemption
+          WHERE merchant_id = $1 AND order_ref = 'ORDER-PAR' AND status = 'active'`,
+        [s.merchant.id],
+      );
+      expect(order).toEqual({ n: 1, fen: 20000 });
+    });
+
+    it('a batch offering two vouchers per order cannot be created (400 over HTTP)', async () => {
+      const c = await f.campaign();
+      const res = await api.request('POST', `/api/v1/campaigns/${c.id}/batches`, {
+        token: f.operatorToken,
+        body: f.batchInput({ vouchersPerOrder: 2 }),
       });
-      expect(res.body.code).toBe('ORDER_BELOW_THRESHOLD');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.details).toEqual([
+        {
+          field: 'vouchersPerOrder',
+          problems: ['vouchersPerOrder must be 1: Jinli takes one voucher per order'],
+        },
+      ]);
+      const ok = await api.request('POST', `/api/v1/campaigns/${c.id}/batches`, {
+        token: f.operatorToken,
+        body: f.batchInput({ vouchersPerOrder: 1 }),
+      });
+      expect(ok.status).toBe(201);
+    });
+
+    it('a campaign with a paused or ended funder (preview lists it)', async () => {
+      const s = await rf.scene();
+      const [funder] = await q(`SELECT max(funder_id) AS id FROM campaign_funder WHERE campaign_id = $1`, [
+        s.batch.campaignId,
+      ]);
+      await q(`UPDATE funder SET status = 'paused' WHERE id = $1`, [funder.id]);
+      const p = await preview(s, body(s));
+      expect(p.body.ok).toBe(false);
+      expect(p.body.failures).toEqual([
+        expect.objectContaining({
+          code: 'FUNDER_NOT_PUBLISHED',
+          messageKey: 'redemption.rule.funderNotPublished',
+          params: { funderIds: [funder.id] },
+        }),
+      ]);
+      await refused(s, 'FUNDER_NOT_PUBLISHED');
+      await q(`UPDATE funder SET status = 'ended' WHERE id = $1`, [funder.id]);
+      await refused(s, 'FUNDER_NOT_PUBLISHED');
+      expect(await committed(s.batch.campaignId)).toEqual([0, 0]);
     });
 
     it('a funder out of budget (the database check is the proof)', async () => {

@@ -334,6 +334,96 @@ describe('HTTP validation', () => {
       },
     );
 
+    it('refuses an id past its column in a query string or a body with 400, never a 500', async () => {
+      const finance = f.token((await f.staff('finance')).actor);
+      const auditor = f.token((await f.staff('auditor')).actor);
+      const { owner } = await f.merchant();
+      const INT = 'must be a whole number from 1 to 2147483647';
+      const BIG = 'must be a whole number from 1 to 9007199254740991';
+      const query: [string, string, string, string][] = [
+        [
+          finance,
+          '/api/v1/reports/leverage?fromDay=2020-07-01&toDay=2020-07-10&campaignId=9999999999',
+          'campaignId',
+          INT,
+        ],
+        [
+          finance,
+          '/api/v1/reports/leverage?fromDay=2020-07-01&toDay=2020-07-10&batchId=2147483648',
+          'batchId',
+          INT,
+        ],
+        [
+          finance,
+          '/api/v1/reports/leverage?fromDay=2020-07-01&toDay=2020-07-10&funderId=2147483648',
+          'funderId',
+          INT,
+        ],
+        [
+          finance,
+          '/api/v1/reports/leverage?fromDay=2020-07-01&toDay=2020-07-10&merchantId=2147483648',
+          'merchantId',
+          INT,
+        ],
+        [finance, '/api/v1/settlement/statements?merchantId=9999999999999999', 'merchantId', INT],
+        [finance, '/api/v1/settlement/statements?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/statements?runId=9007199254740992', 'runId', BIG],
+        [finance, '/api/v1/settlement/statements?payoutId=9999999999999999', 'payoutId', BIG],
+        [finance, '/api/v1/settlement/ledger/balances?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/ledger/balances?merchantId=2147483648', 'merchantId', INT],
+        [auditor, '/api/v1/settlement/audit?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/clawbacks?funderId=2147483648', 'funderId', INT],
+        [finance, '/api/v1/settlement/clawbacks?merchantId=99999999999', 'merchantId', INT],
+        [auditor, '/api/v1/audit-log?beforeId=9999999999999999', 'beforeId', BIG],
+        [f.token(owner), '/api/v1/merchant/day?storeId=9999999999', 'storeId', INT],
+      ];
+      for (const [t, url, field, problem] of query) {
+        await refused(
+          'GET',
+          url,
+          { token: t },
+          400,
+          validation([{ field, problems: [`${field} ${problem}`] }]),
+        );
+      }
+      // The largest ids still pass validation (and find nothing).
+      const fine = await api.request(
+        'GET',
+        '/api/v1/settlement/statements?runId=2147483648&merchantId=2147483647',
+        {
+          token: finance,
+        },
+      );
+      expect(fine.status).toBe(200);
+      const day = await api.request('GET', '/api/v1/merchant/day?storeId=2147483647', {
+        token: f.token(owner),
+      });
+      expect(day.status).not.toBe(500);
+
+      const body: [string, string, unknown, string][] = [
+        [finance, '/api/v1/settlement/payouts', { funderId: 2147483648 }, 'funderId'],
+        [finance, '/api/v1/settlement/payouts', { statementIds: [9007199254740992] }, 'statementIds'],
+        [finance, '/api/v1/settlement/statements/approve', { ids: [1, 9007199254740992] }, 'ids'],
+        [
+          finance,
+          '/api/v1/settlement/payouts/1/paid',
+          { bankReference: 'ICBC-1', failedRows: [{ funderId: 2147483648, merchantId: 1, reason: '退回' }] },
+          'failedRows.0.funderId',
+        ],
+        [
+          token,
+          `/api/v1/campaigns/${campaign.id}/batches`,
+          f.batchInput({ merchantWhitelist: [2147483648] }),
+          'merchantWhitelist',
+        ],
+      ];
+      for (const [t, url, b, field] of body) {
+        const res = await refused('POST', url, { body: b, token: t }, 400, expect.anything());
+        expect(res.body.code).toBe('VALIDATION_FAILED');
+        expect(res.body.details.map((d: { field: string }) => d.field)).toEqual([field]);
+      }
+    });
+
     it('answers 404 for a well-formed id that does not exist, and for an unknown action', async () => {
       await refused('POST', '/api/v1/funders/2147483647/publish', {}, 404, {
         code: 'FUNDER_NOT_FOUND',

@@ -300,6 +300,21 @@ describe('issuing: voucher batches (real PostgreSQL)', () => {
       );
     });
 
+    it('takes one voucher per order: refuses vouchersPerOrder other than 1, on create and on edit', async () => {
+      const c = await f.campaign();
+      for (const vouchersPerOrder of [2, 0, 10]) {
+        const e = await refused(
+          () => batches.create(f.operator, c.id, f.batchInput({ vouchersPerOrder })),
+          'VALIDATION_FAILED',
+        );
+        expect(e.message).toBe('vouchersPerOrder must be 1: Jinli takes one voucher per order');
+      }
+      const b = await batches.create(f.operator, c.id, f.batchInput({ vouchersPerOrder: 1 }));
+      expect(b.vouchersPerOrder).toBe(1);
+      await refused(() => batches.update(f.operator, b.id, { vouchersPerOrder: 2 }), 'VALIDATION_FAILED');
+      expect((await batches.update(f.operator, b.id, { vouchersPerOrder: 1 })).vouchersPerOrder).toBe(1);
+    });
+
     it('refuses a stale version', async () => {
       const b = await f.batch({ publish: false });
       const edited = await batches.update(f.operator, b.id, { name: '满100减30（改）', version: b.version });

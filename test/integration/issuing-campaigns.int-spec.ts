@@ -82,6 +82,54 @@ describe('issuing: funders and campaigns (real PostgreSQL)', () => {
       ]);
     });
 
+    it('refuses to pause or end a funder that a campaign not yet ended counts on (FUNDER_IN_USE)', async () => {
+      const ds = api.dataSource;
+      const funder = await f.funder();
+      const other = await f.funder();
+      const shares = [
+        { funderId: funder.id, shareBp: 7000 },
+        { funderId: other.id, shareBp: 3000 },
+      ];
+      // A draft campaign counts on it too: publishing it later would need the funder live.
+      const draft = await campaigns.create(f.operator, campaignInput(shares));
+      for (const action of ['pause', 'end'] as const) {
+        const e = await expectRefusedUnchanged<{ message: string; details: unknown }>(
+          ds,
+          () => funders.transition(f.operator, funder.id, action),
+          'FUNDER_IN_USE',
+        );
+        expect(e.details).toEqual({ campaigns: [{ id: draft.id, name: draft.name, status: 'draft' }] });
+      }
+      await campaigns.transition(f.operator, draft.id, 'publish');
+      await expectRefusedUnchanged(
+        ds,
+        () => funders.transition(f.operator, funder.id, 'pause'),
+        'FUNDER_IN_USE',
+      );
+      await campaigns.transition(f.operator, draft.id, 'pause');
+      await expectRefusedUnchanged(
+        ds,
+        () => funders.transition(f.operator, funder.id, 'end'),
+        'FUNDER_IN_USE',
+      );
+      // Once every campaign using it has ended, the funder can stop.
+      await campaigns.transition(f.operator, draft.id, 'end');
+      expect((await funders.transition(f.operator, funder.id, 'pause')).status).toBe('paused');
+      expect((await funders.transition(f.operator, funder.id, 'end')).status).toBe('ended');
+    });
+
+    it('refuses FUNDER_IN_USE over HTTP with 409', async () => {
+      const c = await f.campaign();
+      const [{ funder_id: funderId }] = (await api.dataSource.query(
+        `SELECT funder_id FROM campaign_funder WHERE campaign_id = $1 ORDER BY funder_id LIMIT 1`,
+        [c.id],
+      )) as { funder_id: number }[];
+      const res = await api.request('POST', `/api/v1/funders/${funderId}/pause`, { token: f.operatorToken });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('FUNDER_IN_USE');
+      expect((await funders.get(funderId)).status).toBe('published');
+    });
+
     it('refuses a duplicate name and an unknown district', async () => {
       const existing = await f.funder();
       await expectRefusedUnchanged(

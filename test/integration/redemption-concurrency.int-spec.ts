@@ -29,35 +29,41 @@ describe('redemption under concurrency', () => {
       )
     ).map((r) => r.committed_fen);
 
-  it('50 concurrent redeems of one voucher with distinct keys give exactly one redemption', async () => {
-    const s = await rf.scene();
-    const code = rf.code(s.voucher.id).digits;
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        api.request('POST', URL, {
-          token: s.cashierToken,
-          body: { code, orderAmountFen: 12800, storeId: s.cashier.storeId },
-          headers: { 'idempotency-key': rf.key() },
-        }),
-      ),
-    );
-    const ok = results.filter((r) => r.status === 201);
-    expect(ok).toHaveLength(1);
-    for (const r of results.filter((x) => x.status !== 201)) {
-      expect(r.status).toBe(409);
-      expect(r.body.code).toBe('VOUCHER_ALREADY_REDEEMED');
-    }
-    expect(await q(`SELECT id FROM redemption WHERE voucher_id = $1`, [s.voucher.id])).toHaveLength(1);
-    expect(await q(`SELECT id FROM redemption_part WHERE redemption_id = $1`, [ok[0].body.id])).toHaveLength(
-      2,
-    );
-    expect(await committed(s.batch.campaignId)).toEqual([2100, 900]);
-    const events = await q(
-      `SELECT id FROM outbox_event WHERE topic = 'redemption.created' AND aggregate_id = $1`,
-      [String(ok[0].body.id)],
-    );
-    expect(events).toHaveLength(1);
-  });
+  it.each([
+    ['', {}],
+    [', naming one order', { orderRef: 'POS-CONC-1' }],
+  ])(
+    '50 concurrent redeems of one voucher with distinct keys give exactly one redemption%s',
+    async (_, extra) => {
+      const s = await rf.scene();
+      const code = rf.code(s.voucher.id).digits;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          api.request('POST', URL, {
+            token: s.cashierToken,
+            body: { code, orderAmountFen: 12800, storeId: s.cashier.storeId, ...extra },
+            headers: { 'idempotency-key': rf.key() },
+          }),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 201);
+      expect(ok).toHaveLength(1);
+      for (const r of results.filter((x) => x.status !== 201)) {
+        expect(r.status).toBe(409);
+        expect(r.body.code).toBe('VOUCHER_ALREADY_REDEEMED');
+      }
+      expect(await q(`SELECT id FROM redemption WHERE voucher_id = $1`, [s.voucher.id])).toHaveLength(1);
+      expect(
+        await q(`SELECT id FROM redemption_part WHERE redemption_id = $1`, [ok[0].body.id]),
+      ).toHaveLength(2);
+      expect(await committed(s.batch.campaignId)).toEqual([2100, 900]);
+      const events = await q(
+        `SELECT id FROM outbox_event WHERE topic = 'redemption.created' AND aggregate_id = $1`,
+        [String(ok[0].body.id)],
+      );
+      expect(events).toHaveLength(1);
+    },
+  );
 
   it('50 concurrent redeems with the same key give one effect and the same answer', async () => {
     const s = await rf.scene();
@@ -82,9 +88,10 @@ describe('redemption under concurrency', () => {
     }
     expect(await q(`SELECT id FROM redemption WHERE voucher_id = $1`, [s.voucher.id])).toHaveLength(1);
     expect(await committed(s.batch.campaignId)).toEqual([2100, 900]);
-    const audits = await q(`SELECT id FROM audit_log WHERE action = 'redemption.create' AND entity_id = $1`, [
-      String(ok[0].body.id),
-    ]);
+    const audits = await q(
+      `SELECT id FROM audit_log WHERE action = 'redemption.create' AND entity_type = 'redemption' AND entity_id = $1`,
+      [String(ok[0].body.id)],
+    );
     expect(audits).toHaveLength(1);
   });
 

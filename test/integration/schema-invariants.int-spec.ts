@@ -210,6 +210,48 @@ describe('schema invariants (plain SQL against the real PostgreSQL)', () => {
       expect(rows.map((r) => r.status)).toEqual(['reversed', 'active']);
     });
 
+    it('refuses a second live redemption on one order (uq_redemption_live_order) and a batch allowing two vouchers per order', async () => {
+      const b = await f.batch({ perCitizenLimit: 2 });
+      const { merchant, cashiers } = await f.merchant();
+      const [c1, c2] = await citizens(2);
+      const redemption = async (citizenId: number, orderRef: string, slot = 1) => ({
+        voucherId: await insertVoucher(ds, voucherOf(b, citizenId, slot)),
+        batchId: b.id,
+        campaignId: b.campaignId,
+        merchantId: merchant.id,
+        storeId: merchant.stores[0].id,
+        cashierId: cashiers[0].id,
+        citizenId,
+        at: api.clock.now(),
+        orderRef,
+      });
+      const first = await redemption(c1, 'POS-77');
+      const second = await redemption(c2, 'POS-77');
+      const id = await insertRedemption(ds, first);
+      const before = await dbSnapshot(ds);
+      const again = await refusal(insertRedemption(ds, second));
+      expect({ code: again.code, constraint: again.constraint }).toEqual({
+        code: '23505',
+        constraint: 'uq_redemption_live_order',
+      });
+      expect(await dbSnapshot(ds)).toEqual(before);
+      // Another order, or the same one once the first redemption is reversed, is fine.
+      await insertRedemption(ds, { ...second, orderRef: 'POS-78' });
+      await ds.query(`UPDATE redemption SET status = 'reversed', reversed_at = $2 WHERE id = $1`, [
+        id,
+        api.clock.now(),
+      ]);
+      await insertRedemption(ds, await redemption(c1, 'POS-77', 2));
+
+      const vpo = await refusal(
+        ds.query(`UPDATE voucher_batch SET vouchers_per_order = 2 WHERE id = $1`, [b.id]),
+      );
+      expect({ code: vpo.code, constraint: vpo.constraint }).toEqual({
+        code: '23514',
+        constraint: 'ck_batch_vouchers_per_order',
+      });
+    });
+
     it('refuses a redemption at a store of another merchant (fk_redemption_store)', async () => {
       const b = await f.batch();
       const one = await f.merchant();

@@ -9,8 +9,8 @@ export type RedemptionRuleCode = Extract<
   | 'VOUCHER_NOT_YET_VALID'
   | 'VOUCHER_OUTSIDE_USAGE_WINDOW'
   | 'ORDER_BELOW_THRESHOLD'
-  | 'ORDER_AMOUNT_MISMATCH'
   | 'VOUCHERS_PER_ORDER_EXCEEDED'
+  | 'REPEAT_REDEMPTION_TOO_SOON'
   | 'MERCHANT_CATEGORY_NOT_ALLOWED'
   | 'MERCHANT_DISTRICT_NOT_ALLOWED'
   | 'MERCHANT_NOT_WHITELISTED'
@@ -18,6 +18,7 @@ export type RedemptionRuleCode = Extract<
   | 'CAMPAIGN_ENDED'
   | 'BATCH_PAUSED'
   | 'BATCH_ENDED'
+  | 'FUNDER_NOT_PUBLISHED'
   | 'FUNDER_BUDGET_EXHAUSTED'
 >;
 
@@ -47,13 +48,13 @@ export const REDEMPTION_RULE_MESSAGES: Record<RedemptionRuleCode, { key: string;
     key: 'redemption.rule.orderBelowThreshold',
     zh: '订单金额未达到使用门槛（满{thresholdYuan}元可用）',
   },
-  ORDER_AMOUNT_MISMATCH: {
-    key: 'redemption.rule.orderAmountMismatch',
-    zh: '同一订单的金额与已用券记录不一致',
-  },
   VOUCHERS_PER_ORDER_EXCEEDED: {
     key: 'redemption.rule.vouchersPerOrderExceeded',
-    zh: '每笔订单最多可用{limit}张券',
+    zh: '每笔订单最多可用{limit}张券，该订单已用过券',
+  },
+  REPEAT_REDEMPTION_TOO_SOON: {
+    key: 'redemption.rule.repeatRedemptionTooSoon',
+    zh: '该顾客刚在本店用过券（{windowS}秒内）；同一笔消费只能用一张券，如确为另一笔订单，请填写小票号',
   },
   MERCHANT_CATEGORY_NOT_ALLOWED: {
     key: 'redemption.rule.categoryNotAllowed',
@@ -68,6 +69,10 @@ export const REDEMPTION_RULE_MESSAGES: Record<RedemptionRuleCode, { key: string;
   CAMPAIGN_ENDED: { key: 'redemption.rule.campaignEnded', zh: '活动已结束' },
   BATCH_PAUSED: { key: 'redemption.rule.batchPaused', zh: '该券种已暂停使用' },
   BATCH_ENDED: { key: 'redemption.rule.batchEnded', zh: '该券种已停止使用' },
+  FUNDER_NOT_PUBLISHED: {
+    key: 'redemption.rule.funderNotPublished',
+    zh: '补贴出资方已暂停或停止出资，暂不能用券',
+  },
   FUNDER_BUDGET_EXHAUSTED: { key: 'redemption.rule.funderBudgetExhausted', zh: '补贴资金已用完' },
 };
 

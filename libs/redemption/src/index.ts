@@ -1,3 +1,4 @@
+export * from './codes/forged-code-guard';
 export * from './codes/voucher-code';
 export * from './codes/voucher-code.service';
 export * from './entities';

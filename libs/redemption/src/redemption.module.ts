@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClaimingModule } from '@jinli/claiming';
 import { IssuingModule } from '@jinli/issuing';
+import { ForgedCodeGuard } from './codes/forged-code-guard';
 import { VoucherCodeService } from './codes/voucher-code.service';
 import { ClaimingQuotaRecycler, ExpiredQuotaRecycler } from './expiry/expired-quota-recycler';
 import { VoucherExpiryService } from './expiry/voucher-expiry.service';
@@ -11,6 +12,7 @@ import { RedemptionViewsService } from './views/redemption-views.service';
 
 const services = [
   VoucherCodeService,
+  ForgedCodeGuard,
   RedemptionService,
   RefundService,
   RedemptionViewsService,

@@ -33,13 +33,14 @@ export async function insertRedemption(
     at: Date;
     orderAmountFen?: number;
     discountFen?: number;
+    orderRef?: string;
   },
 ): Promise<number> {
   const order = r.orderAmountFen ?? 12_000;
   const [row] = (await db.query(
     `INSERT INTO redemption (voucher_id, batch_id, campaign_id, merchant_id, store_id, cashier_id, citizen_id,
-       order_amount_fen, discount_fen, net_order_amount_fen, redeemed_at, business_day)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $10, ($10 AT TIME ZONE 'Asia/Shanghai')::date) RETURNING id`,
+       order_amount_fen, discount_fen, net_order_amount_fen, redeemed_at, business_day, order_ref)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $10, ($10 AT TIME ZONE 'Asia/Shanghai')::date, $11) RETURNING id`,
     [
       r.voucherId,
       r.batchId,
@@ -51,6 +52,7 @@ export async function insertRedemption(
       order,
       r.discountFen ?? 3000,
       r.at,
+      r.orderRef ?? null,
     ],
   )) as { id: number }[];
   return row.id;

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { Role } from '@jinli/contracts';
-import { Instant } from '../common/validators';
+import { IdQuery, Instant } from '../common/validators';
 
 export class AuditLogQueryDto {
   @ApiPropertyOptional({
@@ -40,9 +40,7 @@ export class AuditLogQueryDto {
   @Instant({ description: 'Until (exclusive)', optional: true })
   until?: Date;
 
-  @ApiPropertyOptional({ description: 'Entries older than this id (from nextBeforeId)' })
-  @IsOptional()
-  @Matches(/^\d{1,15}$/)
+  @IdQuery({ big: true, description: 'Entries older than this id (from nextBeforeId)' })
   beforeId?: string;
 
   @ApiPropertyOptional({ example: 50, description: '1-200' })

@@ -1,7 +1,7 @@
 import { applyDecorators, ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 import { JinliException } from '@jinli/platform';
 
 /** Largest amount any single money field may hold: 10 billion CNY in fen. */
@@ -76,6 +76,47 @@ export function IntField(options: {
 
 /** Largest id of an `integer` (int4) column. */
 export const MAX_INT_ID = 2_147_483_647;
+
+/**
+ * An id in a query string (always optional there): plain decimal digits from 1 to the column's
+ * largest id, `integer` (2^31-1) unless `big` (a `bigint` column: 2^53-1). A larger one would make
+ * PostgreSQL fail the cast instead of finding nothing.
+ */
+export function IdQuery(options: { description?: string; big?: boolean } = {}) {
+  const max = options.big ? Number.MAX_SAFE_INTEGER : MAX_INT_ID;
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'string', pattern: '^[1-9][0-9]*$', description: options.description }),
+    IsOptional(),
+    ValidateBy({
+      name: 'isId',
+      validator: {
+        validate: (v: unknown) => typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) && Number(v) <= max,
+        defaultMessage: () => `$property must be a whole number from 1 to ${max}`,
+      },
+    }),
+  );
+}
+
+/** An id in a JSON body: an integer from 1 to the column's largest id (`integer` unless `big`). */
+export function IdField(options: { description: string; optional?: boolean; big?: boolean }) {
+  return IntField({
+    min: 1,
+    max: options.big ? Number.MAX_SAFE_INTEGER : MAX_INT_ID,
+    description: options.description,
+    optional: options.optional,
+  });
+}
+
+/** A list of ids in a JSON body, each an integer from 1 to the column's largest id. */
+export function IdList(options: { big?: boolean } = {}) {
+  const max = options.big ? Number.MAX_SAFE_INTEGER : MAX_INT_ID;
+  const message = `each of $property must be a whole number from 1 to ${max}`;
+  return applyDecorators(
+    IsInt({ each: true, message }),
+    Min(1, { each: true, message }),
+    Max(max, { each: true, message }),
+  );
+}
 
 function parseId(value: unknown, meta: ArgumentMetadata, max: number): number {
   const field = meta.data ?? 'id';

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { Fen, IntField } from '../common/validators';
-
-const MAX_ID = 2_147_483_647;
+import { Fen, IdField, IdQuery } from '../common/validators';
 
 export class RedeemDto {
   @ApiProperty({ description: 'The scanned QR payload or the 18 digits', example: '123456789012345678' })
@@ -13,11 +11,12 @@ export class RedeemDto {
   @Fen({ min: 1, description: 'Order amount before the discount', example: 12800 })
   orderAmountFen: number;
 
-  @IntField({ min: 1, max: MAX_ID, description: 'The store where the order is paid' })
+  @IdField({ description: 'The store where the order is paid' })
   storeId: number;
 
   @ApiPropertyOptional({
-    description: "The till's order number (enforces vouchers per order)",
+    description:
+      "The till's order number: an order takes one voucher, and it tells two purchases of one customer apart",
     example: 'POS-0001',
   })
   @IsOptional()
@@ -25,9 +24,8 @@ export class RedeemDto {
   @Matches(/^[\x21-\x7e]{1,64}$/, { message: 'orderRef must be 1-64 printable ASCII characters' })
   orderRef?: string;
 
-  @IntField({
-    min: 1,
-    max: Number.MAX_SAFE_INTEGER,
+  @IdField({
+    big: true,
     optional: true,
     description: 'The voucher a preview showed; a code of another voucher is refused',
   })
@@ -38,11 +36,7 @@ export class RefundDto {
   @Fen({ min: 1, description: 'Amount refunded to the customer for returned goods', example: 12800 })
   refundAmountFen: number;
 
-  @IntField({
-    min: 1,
-    max: MAX_ID,
-    description: 'The store where the refund happens (any store of the merchant)',
-  })
+  @IdField({ description: 'The store where the refund happens (any store of the merchant)' })
   storeId: number;
 
   @ApiPropertyOptional({ maxLength: 200 })
@@ -60,9 +54,7 @@ export class DayQuery {
 }
 
 export class OwnerDayQuery extends DayQuery {
-  @ApiPropertyOptional({ description: 'One store only' })
-  @IsOptional()
-  @Matches(/^[1-9]\d{0,9}$/, { message: 'storeId must be a positive integer' })
+  @IdQuery({ description: 'One store only' })
   storeId?: string;
 }
 

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { CATEGORY_CODES, DISTRICT_CODES } from '@jinli/contracts';
 import { REPORT_GROUPS, ReportGroup, ReportQuery } from '@jinli/reporting';
+import { IdQuery } from '../common/validators';
 import { BusinessDay } from '../settlement/business-day';
-
-const ID = /^[1-9]\d{0,9}$/;
 
 export class LeverageReportQuery {
   @BusinessDay({ description: 'First business day (redemptions and claims of that day on)' })
@@ -18,19 +17,13 @@ export class LeverageReportQuery {
   @IsIn(REPORT_GROUPS)
   groupBy?: ReportGroup;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   campaignId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   batchId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
   @ApiPropertyOptional({ enum: DISTRICT_CODES })
@@ -43,9 +36,7 @@ export class LeverageReportQuery {
   @IsIn(CATEGORY_CODES as string[])
   category?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 }
 

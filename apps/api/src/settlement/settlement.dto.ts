@@ -4,16 +4,15 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { LedgerAccount, StatementStatus } from '@jinli/contracts';
+import { IdField, IdList, IdQuery } from '../common/validators';
 import { BusinessDay } from './business-day';
 
 export class StartRunDto {
@@ -36,8 +35,6 @@ export class PageQuery {
   offset?: string;
 }
 
-const ID = /^[1-9]\d{0,15}$/;
-
 export class StatementListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: Object.values(StatementStatus) })
   @IsOptional()
@@ -53,24 +50,16 @@ export class StatementListQuery extends PageQuery {
   @BusinessDay({ description: 'Statements up to this business day', optional: true })
   toDay?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ big: true })
   runId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ big: true })
   payoutId?: string;
 }
 
@@ -103,16 +92,12 @@ export class BulkApproveDto extends ApproveDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(5000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IdList({ big: true })
   ids: number[];
 }
 
 export class CreatePayoutDto {
-  @ApiPropertyOptional({ description: 'Only this funder’s statements (its bank account pays the file)' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IdField({ description: 'Only this funder’s statements (its bank account pays the file)', optional: true })
   funderId?: number;
 
   @ApiPropertyOptional({ type: [Number], description: 'Only these approved statements' })
@@ -120,20 +105,15 @@ export class CreatePayoutDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IdList({ big: true })
   statementIds?: number[];
 }
 
 export class FailedTransferDto {
-  @ApiProperty({ description: 'Funder of the transfer row' })
-  @IsInt()
-  @Min(1)
+  @IdField({ description: 'Funder of the transfer row' })
   funderId: number;
 
-  @ApiProperty({ description: 'Merchant of the transfer row' })
-  @IsInt()
-  @Min(1)
+  @IdField({ description: 'Merchant of the transfer row' })
   merchantId: number;
 
   @ApiProperty({ example: '收款账户已销户，银行退回' })
@@ -169,14 +149,10 @@ export class CancelPayoutDto {
 }
 
 export class ClawbackQuery {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 }
 
@@ -186,14 +162,10 @@ export class BalancesQuery {
   @IsIn(Object.values(LedgerAccount))
   account?: LedgerAccount;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   funderId?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery()
   merchantId?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'] })
@@ -203,8 +175,6 @@ export class BalancesQuery {
 }
 
 export class AuditQuery {
-  @ApiPropertyOptional({ description: 'Only the money of this funder' })
-  @IsOptional()
-  @Matches(ID)
+  @IdQuery({ description: 'Only the money of this funder' })
   funderId?: string;
 }

@@ -11,4 +11,8 @@ export const AuthErrors = {
   AUTH_ROLE_FORBIDDEN: 403,
   AUTH_STORE_FORBIDDEN: 403,
   AUTH_USERNAME_TAKEN: 409,
+  /** The account is already real-name verified with another ID number (a binding never changes). */
+  AUTH_ALREADY_VERIFIED: 409,
+  /** The ID number is already bound to another account. */
+  AUTH_ID_NUMBER_TAKEN: 409,
 } as const;

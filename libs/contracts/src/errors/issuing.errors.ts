@@ -4,6 +4,8 @@ export const IssuingErrors = {
   FUNDER_BUDGET_BELOW_ALLOCATED: 422,
   FUNDER_BUDGET_EXCEEDED: 422,
   FUNDER_NOT_ACTIVE: 422,
+  /** Pausing or ending a funder that a campaign not yet ended still counts on. */
+  FUNDER_IN_USE: 409,
   CAMPAIGN_NOT_FOUND: 404,
   CAMPAIGN_DATES_INVALID: 422,
   CAMPAIGN_SHARES_INVALID: 422,

@@ -22,8 +22,13 @@ export const RedemptionErrors = {
   VOUCHER_NOT_YET_VALID: 422,
   VOUCHER_OUTSIDE_USAGE_WINDOW: 422,
   ORDER_BELOW_THRESHOLD: 422,
-  ORDER_AMOUNT_MISMATCH: 422,
+  /** The order (`orderRef`) already has a live redemption: one voucher per order. */
   VOUCHERS_PER_ORDER_EXCEEDED: 422,
+  /**
+   * The same citizen's voucher was redeemed at this store moments ago without telling two orders
+   * apart (`orderRef`): it looks like one purchase split to use two vouchers.
+   */
+  REPEAT_REDEMPTION_TOO_SOON: 422,
   MERCHANT_CATEGORY_NOT_ALLOWED: 422,
   MERCHANT_DISTRICT_NOT_ALLOWED: 422,
   MERCHANT_NOT_WHITELISTED: 422,
@@ -31,6 +36,8 @@ export const RedemptionErrors = {
   CAMPAIGN_ENDED: 422,
   BATCH_PAUSED: 422,
   BATCH_ENDED: 422,
+  /** A funder of the campaign is paused or ended (or not yet published): it pays no new subsidy. */
+  FUNDER_NOT_PUBLISHED: 422,
   /** A funder's committed subsidy would exceed its budget. */
   FUNDER_BUDGET_EXHAUSTED: 422,
   REDEMPTION_NOT_FOUND: 404,

@@ -23,6 +23,7 @@ export interface BatchInput {
   usageWindows?: UsageWindow[];
   quota: number;
   perCitizenLimit?: number;
+  /** Always 1 when given: one voucher per order (see checkVouchersPerOrder). */
   vouchersPerOrder?: number;
   requiresVerified?: boolean;
   rollOverUnclaimed?: boolean;
@@ -39,6 +40,21 @@ export const MONEY_RULES = [
   'refundPolicy',
   'perCitizenLimit',
 ] as const;
+
+/**
+ * One voucher per order: a redemption records the whole order amount, so a second voucher on the
+ * same order would count it twice (consumption driven, day totals, refund thresholds). Splitting an
+ * order between vouchers needs order-level allocation, which Jinli does not have.
+ */
+export function checkVouchersPerOrder(vouchersPerOrder: number | undefined): void {
+  if (vouchersPerOrder !== undefined && vouchersPerOrder !== 1) {
+    throw new IssuingException(
+      'VALIDATION_FAILED',
+      'vouchersPerOrder must be 1: Jinli takes one voucher per order',
+      [{ field: 'vouchersPerOrder', problems: ['must be 1: Jinli takes one voucher per order'] }],
+    );
+  }
+}
 
 export function checkAmounts(faceValueFen: Fen, thresholdFen: Fen): void {
   if (thresholdFen < faceValueFen) {

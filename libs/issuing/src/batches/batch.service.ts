@@ -19,6 +19,7 @@ import {
   checkRounds,
   checkUsageWindows,
   checkValidity,
+  checkVouchersPerOrder,
   MONEY_RULES,
   RoundInput,
   ValidityInput,
@@ -130,6 +131,7 @@ export class BatchService {
     checkAmounts(input.faceValueFen, input.thresholdFen);
     checkValidity(input.validity);
     checkUsageWindows(input.usageWindows ?? []);
+    checkVouchersPerOrder(input.vouchersPerOrder);
     const id = await this.tx.run(async (m) => {
       const campaign = await this.lockCampaign(m, campaignId);
       if (campaign.status === 'ended')
@@ -157,7 +159,7 @@ export class BatchService {
           usageWindows: input.usageWindows ?? [],
           quota: input.quota,
           perCitizenLimit: input.perCitizenLimit ?? 1,
-          vouchersPerOrder: input.vouchersPerOrder ?? 1,
+          vouchersPerOrder: 1,
           requiresVerified: input.requiresVerified ?? false,
           rollOverUnclaimed: input.rollOverUnclaimed ?? true,
           recycleExpired: input.recycleExpired ?? false,
@@ -185,6 +187,7 @@ export class BatchService {
     id: number,
     patch: Partial<BatchInput> & { version?: number },
   ): Promise<BatchView> {
+    checkVouchersPerOrder(patch.vouchersPerOrder);
     await this.tx.run(async (m) => {
       const { campaign, batch: b } = await this.lockBoth(m, id, patch.version);
       if (b.status === 'ended')
@@ -252,7 +255,6 @@ export class BatchService {
         ...(patch.validity !== undefined ? validityColumns(patch.validity) : {}),
         ...(patch.usageWindows !== undefined ? { usageWindows: patch.usageWindows } : {}),
         ...(patch.perCitizenLimit !== undefined ? { perCitizenLimit: patch.perCitizenLimit } : {}),
-        ...(patch.vouchersPerOrder !== undefined ? { vouchersPerOrder: patch.vouchersPerOrder } : {}),
         ...(patch.requiresVerified !== undefined ? { requiresVerified: patch.requiresVerified } : {}),
         ...(patch.rollOverUnclaimed !== undefined ? { rollOverUnclaimed: patch.rollOverUnclaimed } : {}),
         ...(patch.recycleExpired !== undefined ? { recycleExpired: patch.recycleExpired } : {}),

@@ -188,9 +188,10 @@ export class CampaignService {
       if (action === 'publish') {
         const shares = await m.getRepository(CampaignFunderEntity).findBy({ campaignId: id });
         checkShares(shares);
+        // A share lock: a funder cannot be paused or ended while this campaign takes it on.
         const inactive = await m
           .getRepository(FunderEntity)
-          .findBy({ id: In(shares.map((s) => s.funderId)) });
+          .find({ where: { id: In(shares.map((s) => s.funderId)) }, lock: { mode: 'pessimistic_read' } });
         const notPublished = inactive.filter((f) => f.status !== 'published');
         if (notPublished.length) {
           throw new IssuingException(
@@ -284,7 +285,10 @@ export class CampaignService {
     shares: FunderShareInput[],
     requirePublished = false,
   ): Promise<void> {
-    const funders = await m.getRepository(FunderEntity).findBy({ id: In(shares.map((s) => s.funderId)) });
+    // A share lock: a funder cannot be paused or ended while a campaign takes it on (FunderService).
+    const funders = await m
+      .getRepository(FunderEntity)
+      .find({ where: { id: In(shares.map((s) => s.funderId)) }, lock: { mode: 'pessimistic_read' } });
     const missing = shares.filter((s) => !funders.some((f) => f.id === s.funderId)).map((s) => s.funderId);
     if (missing.length)
       throw new IssuingException('FUNDER_NOT_FOUND', `Unknown funder(s): ${missing.join(', ')}`, {

@@ -87,6 +87,7 @@ export class VoucherBatchEntity {
   @Column('integer', { default: 1 })
   perCitizenLimit: number;
 
+  /** Always 1 (ck_batch_vouchers_per_order): Jinli takes one voucher per order, see docs/redemption.md. */
   @Column('integer', { default: 1 })
   vouchersPerOrder: number;
 

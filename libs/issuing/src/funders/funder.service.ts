@@ -127,6 +127,7 @@ export class FunderService {
       const funder = await this.lock(m, id);
       const from = funder.status;
       funder.status = nextStatus('funder', funder.status, action);
+      if (action === 'pause' || action === 'end') await this.assertNotInUse(m, funder, action);
       await m.getRepository(FunderEntity).save(funder);
       await this.audit.record(
         {
@@ -165,6 +166,32 @@ export class FunderService {
       .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!f) throw new IssuingException('FUNDER_NOT_FOUND', `Funder ${id} was not found`);
     return f;
+  }
+
+  /**
+   * A funder that a campaign not yet ended counts on keeps paying: end (or remove it from) those
+   * campaigns first. The funder row is locked, and campaigns take their funders with a share lock,
+   * so a campaign cannot pick the funder up meanwhile.
+   */
+  private async assertNotInUse(
+    m: EntityManager,
+    funder: FunderEntity,
+    action: LifecycleAction,
+  ): Promise<void> {
+    const campaigns = (await m.query(
+      `SELECT c.id, c.name, c.status FROM campaign_funder cf JOIN campaign c ON c.id = cf.campaign_id
+        WHERE cf.funder_id = $1 AND c.status <> 'ended' ORDER BY c.id`,
+      [funder.id],
+    )) as { id: number; name: string; status: string }[];
+    if (campaigns.length) {
+      throw new IssuingException(
+        'FUNDER_IN_USE',
+        `Cannot ${action} funder ${funder.name}: campaigns not yet ended still count on it (${campaigns
+          .map((c) => c.name)
+          .join(', ')}); end those campaigns or take the funder out of them first`,
+        { campaigns: campaigns.map((c) => ({ id: c.id, name: c.name, status: c.status })) },
+      );
+    }
   }
 
   private async assertDistrict(m: EntityManager, district: string | null | undefined): Promise<void> {

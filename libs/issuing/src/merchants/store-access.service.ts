@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Role } from '@jinli/contracts';
-import { Actor, AuditService, TransactionRunner } from '@jinli/platform';
+import { Actor, AuditService, AuditSink, TransactionRunner } from '@jinli/platform';
 import { MerchantEntity, StoreEntity } from '../entities';
 import { IssuingException } from '../issuing.exception';
 
@@ -20,13 +20,15 @@ export class StoreAccessService {
 
   /**
    * Cashiers and owners act only for stores of their own merchant, and only while the merchant is
-   * approved and the store open.
+   * approved and the store open. A refusal is audited through `audit` (by default straight away, on
+   * its own connection).
    */
   async assertStore(
     actor: Actor,
     storeId: number,
     action: string,
     manager?: EntityManager,
+    audit: AuditSink = (entry) => this.audit.record(entry),
   ): Promise<StoreContext> {
     const m = manager ?? this.tx.dataSource.manager;
     // One round trip: this runs on every scan at the till.
@@ -40,7 +42,7 @@ export class StoreAccessService {
     const isStaff = actor.role === Role.Cashier || actor.role === Role.MerchantOwner;
     if (!store || !merchant || !isStaff || store.merchantId !== actor.merchantId) {
       // Audited outside the caller's transaction: a refused attempt must be recorded even when the caller rolls back.
-      await this.audit.record({
+      await audit({
         actor,
         action,
         entityType: 'store',

@@ -13,6 +13,13 @@ export interface AuditEntry {
   requestId?: string;
 }
 
+/**
+ * Where a refusal's audit entry goes. Inside a transaction, refusals are collected and written after
+ * it ends: writing them on a second connection while the transaction holds one can exhaust the pool
+ * under a burst of refused requests.
+ */
+export type AuditSink = (entry: AuditEntry) => Promise<void>;
+
 /** Writes the audit log. Pass the use case's EntityManager so the entry commits with the change. */
 @Injectable()
 export class AuditService {

@@ -2,9 +2,11 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Role } from '@jinli/contracts';
+import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Clock } from '../clock/clock';
+import { isConstraintViolation } from '../database/transaction';
 import { JinliException } from '../errors/jinli.exception';
 import { hashIdNumber, isValidIdNumber, maskPhone } from '../privacy/masking';
 import { RedisService } from '../redis/redis.service';
@@ -28,6 +30,7 @@ export class CitizenAuthService {
     private readonly redis: RedisService,
     private readonly sms: SmsSender,
     private readonly tokens: TokenService,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -116,8 +119,10 @@ export class CitizenAuthService {
   }
 
   /**
-   * Real-name verification: binds an ID number (kept only as a salted hash) to the account. One ID
-   * number verifies one account, so one person cannot claim under several phones.
+   * Real-name verification: binds an ID number (kept only as a salted hash) to the account, once.
+   * One ID number verifies one account and an account keeps its ID number for good, so one person
+   * cannot claim under several phones by moving a verification from one account to another. The same
+   * ID number again is a no-op. Every attempt is in the audit log (never the number or its hash).
    */
   async verifyIdentity(citizenId: number, idNumber: string): Promise<CitizenView> {
     if (!isValidIdNumber(idNumber)) {
@@ -125,19 +130,54 @@ export class CitizenAuthService {
         { field: 'idNumber', problems: ['check digit'] },
       ]);
     }
+    const actor = { id: citizenId, role: Role.Citizen };
+    const refuse = async (code: 'AUTH_ALREADY_VERIFIED' | 'AUTH_ID_NUMBER_TAKEN', message: string) => {
+      await this.audit.record({
+        actor,
+        action: 'citizen.verify',
+        entityType: 'citizen',
+        entityId: citizenId,
+        outcome: 'denied',
+        details: { reason: code },
+      });
+      return new JinliException(code, message);
+    };
     const hash = hashIdNumber(idNumber, this.config.auth.idHashSalt);
-    const owner = (await this.dataSource.query(`SELECT id FROM citizen WHERE id_number_hash = $1`, [
-      hash,
-    ])) as { id: number }[];
-    if (owner.length && owner[0].id !== citizenId) {
-      throw new JinliException('CONFLICT', 'This ID number is already bound to another account');
+    let row: { id: number; phone: string; verified: boolean; already: boolean } | undefined;
+    try {
+      // Binds only an account without an ID number (the condition is on c, so a concurrent binding
+      // is re-checked after its commit); the same number again changes nothing.
+      const rows = (await this.dataSource.query(
+        `WITH before AS (SELECT id, id_number_hash FROM citizen WHERE id = $1)
+         UPDATE citizen c SET verified = true, id_number_hash = $2
+           FROM before b
+          WHERE c.id = b.id AND (c.id_number_hash IS NULL OR c.id_number_hash = $2)
+         RETURNING c.id, c.phone, c.verified, b.id_number_hash IS NOT NULL AS already`,
+        [citizenId, hash],
+      )) as [{ id: number; phone: string; verified: boolean; already: boolean }[], number];
+      row = rows[0][0];
+    } catch (e) {
+      if (isConstraintViolation(e, 'uq_citizen_id_number_hash'))
+        throw await refuse('AUTH_ID_NUMBER_TAKEN', 'This ID number is already bound to another account');
+      throw e;
     }
-    const rows = (await this.dataSource.query(
-      `UPDATE citizen SET verified = true, id_number_hash = $2 WHERE id = $1 RETURNING id, phone, verified`,
-      [citizenId, hash],
-    )) as [{ id: number; phone: string; verified: boolean }[], number];
-    const row = rows[0][0];
-    if (!row) throw new JinliException('NOT_FOUND', 'Citizen not found');
+    if (!row) {
+      const exists = (await this.dataSource.query(`SELECT 1 FROM citizen WHERE id = $1`, [
+        citizenId,
+      ])) as unknown[];
+      if (!exists.length) throw new JinliException('NOT_FOUND', 'Citizen not found');
+      throw await refuse(
+        'AUTH_ALREADY_VERIFIED',
+        'This account is already verified with another ID number; a verification cannot be changed',
+      );
+    }
+    await this.audit.record({
+      actor,
+      action: 'citizen.verify',
+      entityType: 'citizen',
+      entityId: citizenId,
+      details: { result: row.already ? 'already_verified' : 'verified' },
+    });
     return { id: row.id, phoneMasked: maskPhone(row.phone), verified: row.verified };
   }
 

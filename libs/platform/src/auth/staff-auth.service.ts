@@ -82,25 +82,48 @@ export class StaffAuthService {
     const ok = await this.hasher.verify(account?.passwordHash, password);
     if (!account || !ok) {
       if (account) {
-        const failures = account.failedAttempts + 1;
-        const lock = failures >= this.config.auth.loginMaxFailures;
-        await repo.update(account.id, {
-          failedAttempts: lock ? 0 : failures,
-          lockedUntil: lock ? new Date(now.getTime() + this.config.auth.loginLockS * 1000) : null,
-        });
+        // One atomic step per failure: parallel wrong guesses each count, and the one that reaches the
+        // limit locks the account (the counter starts again for the next lock period).
+        const lockedUntil = new Date(now.getTime() + this.config.auth.loginLockS * 1000);
+        const [[failure]] = (await this.dataSource.query(
+          `UPDATE staff_account
+              SET failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
+                  locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END,
+                  updated_at = $4
+            WHERE id = $1
+        RETURNING failed_attempts = 0 AS locked`,
+          [account.id, this.config.auth.loginMaxFailures, lockedUntil, now],
+        )) as [{ locked: boolean }[], number];
+        const locked = failure?.locked ?? false;
         await this.audit.record({
           actor: { id: account.id, role: account.role },
           action: 'auth.login_failed',
           entityType: 'staff_account',
           entityId: account.id,
           outcome: 'denied',
-          details: { locked: lock },
+          details: { locked },
         });
       }
       throw new JinliException('AUTH_INVALID_CREDENTIALS', 'Wrong username or password');
     }
     if (!account.active) throw new JinliException('AUTH_ACCOUNT_DISABLED', 'This account is disabled');
-    await repo.update(account.id, { failedAttempts: 0, lockedUntil: null, lastLoginAt: now });
+    // The right password counts only if no parallel guess locked the account meanwhile.
+    const [signedIn] = (await this.dataSource.query(
+      `UPDATE staff_account SET failed_attempts = 0, locked_until = NULL, last_login_at = $2, updated_at = $2
+        WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)
+    RETURNING locked_until`,
+      [account.id, now],
+    )) as [unknown[], number];
+    if (signedIn.length === 0) {
+      const [current] = (await this.dataSource.query(`SELECT locked_until FROM staff_account WHERE id = $1`, [
+        account.id,
+      ])) as { locked_until: Date | null }[];
+      throw new JinliException(
+        'AUTH_ACCOUNT_LOCKED',
+        'Too many wrong passwords; the account is locked for a while',
+        { lockedUntil: current?.locked_until?.toISOString() ?? null },
+      );
+    }
     const actor: Actor = { id: account.id, role: account.role };
     if (account.merchantId !== null) actor.merchantId = account.merchantId;
     if (account.storeId !== null) actor.storeId = account.storeId;

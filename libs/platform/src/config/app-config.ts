@@ -242,6 +242,44 @@ class Environment {
   @Max(24 * 3600)
   CLAIM_RECONCILE_GRACE_S = 120;
 
+  /**
+   * Forged voucher codes (a signature that does not match) counted per window: a scan is refused
+   * once the cashier, the store or the merchant has sent this many in the current window.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(24 * 3600)
+  REDEMPTION_FORGED_WINDOW_S = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REDEMPTION_FORGED_PER_CASHIER = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REDEMPTION_FORGED_PER_STORE = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  REDEMPTION_FORGED_PER_MERCHANT = 100;
+
+  /**
+   * A second voucher of the same citizen at the same store within this many seconds is refused
+   * unless both redemptions name different orders (`orderRef`); 0 turns the guard off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600)
+  REDEMPTION_REPEAT_WINDOW_S = 120;
+
   /** Mounts the benchmark-only naive claim route (bypasses the Redis gate). Benchmarks only: leave off. */
   @Transform(toBool)
   @IsBoolean()
@@ -289,6 +327,13 @@ export interface AppConfig {
     benchRoutes: boolean;
   };
   settlement: { chunkMerchants: number; dailyWindowDays: number };
+  redemption: {
+    forgedWindowS: number;
+    forgedPerCashier: number;
+    forgedPerStore: number;
+    forgedPerMerchant: number;
+    repeatWindowS: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -377,6 +422,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     settlement: {
       chunkMerchants: env.SETTLEMENT_CHUNK_MERCHANTS,
       dailyWindowDays: env.SETTLEMENT_DAILY_WINDOW_DAYS,
+    },
+    redemption: {
+      forgedWindowS: env.REDEMPTION_FORGED_WINDOW_S,
+      forgedPerCashier: env.REDEMPTION_FORGED_PER_CASHIER,
+      forgedPerStore: env.REDEMPTION_FORGED_PER_STORE,
+      forgedPerMerchant: env.REDEMPTION_FORGED_PER_MERCHANT,
+      repeatWindowS: env.REDEMPTION_REPEAT_WINDOW_S,
     },
   };
 }

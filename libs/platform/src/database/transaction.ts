@@ -24,6 +24,10 @@ export const PgError = {
   SerializationFailure: '40001',
   DeadlockDetected: '40P01',
   RaiseException: 'P0001',
+  /** A value beyond its type's range, e.g. 9999999999 cast to integer. */
+  NumericValueOutOfRange: '22003',
+  /** Text that is not a value of the type, e.g. 'abc' cast to integer. */
+  InvalidTextRepresentation: '22P02',
 } as const;
 
 export interface PgDriverError {

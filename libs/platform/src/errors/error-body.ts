@@ -100,5 +100,14 @@ export function mapError(error: unknown): MappedError {
       unexpected: false,
     };
   }
+  // A value PostgreSQL cannot take (an id past integer, text where a number goes): the request's
+  // fault, not ours. DTOs should catch these first, so it is still logged as a missed check.
+  if (pg && (pg.code === PgError.NumericValueOutOfRange || pg.code === PgError.InvalidTextRepresentation)) {
+    return {
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', message: 'A value in the request is out of range or malformed' },
+      unexpected: true,
+    };
+  }
   return { status: 500, body: { code: 'INTERNAL', message: 'Internal error' }, unexpected: true };
 }

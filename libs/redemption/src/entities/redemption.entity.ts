@@ -52,7 +52,7 @@ export class RedemptionEntity {
   @Column('timestamptz', { nullable: true })
   reversedAt: Date | null;
 
-  /** The till's order reference, when it names the order (vouchers per order). */
+  /** The till's order reference, when it names the order: at most one live redemption per order (uq_redemption_live_order). */
   @Column('text', { nullable: true })
   orderRef: string | null;
 }

@@ -14,7 +14,9 @@ import {
   Actor,
   AppConfig,
   APP_CONFIG,
+  AuditEntry,
   AuditService,
+  AuditSink,
   businessDayOf,
   Clock,
   counter,
@@ -22,13 +24,13 @@ import {
   IdempotencyService,
   IdempotentResponse,
   isConstraintViolation,
-  RedisService,
   TransactionRunner,
 } from '@jinli/platform';
+import { ForgedCodeGuard } from '../codes/forged-code-guard';
 import { VoucherCodeService } from '../codes/voucher-code.service';
 import { VerifiedCode } from '../codes/voucher-code';
 import { RedemptionException } from '../redemption.exception';
-import { evaluateRedemption, RedemptionFacts, UsageWindowRule } from '../rules/redemption-rules';
+import { evaluateRedemption, RedemptionFacts, ruleFailure, UsageWindowRule } from '../rules/redemption-rules';
 import { SubsidyPart } from '../rules/subsidy-split';
 import { RedemptionView } from './redemption.views';
 import { lockId } from './sql';
@@ -38,7 +40,7 @@ export interface RedeemInput {
   code: string;
   orderAmountFen: Fen;
   storeId: number;
-  /** The till's order number, when it sends one (enforces vouchers per order). */
+  /** The till's order number, when it sends one: an order takes one voucher. */
   orderRef?: string;
   /** The voucher a preview showed: a code of another voucher is refused. */
   voucherId?: number;
@@ -77,16 +79,19 @@ interface FactsRow {
   allowed_districts: string[];
   merchant_whitelist: number[];
   usage_windows: UsageWindowRule[];
-  vouchers_per_order: number;
   refund_policy: RefundPolicy;
   batch_status: LifecycleStatus;
   campaign_status: LifecycleStatus;
-  funders: { funderId: number; shareBp: number; budgetFen: number; committedFen: number }[] | null;
+  funders:
+    | {
+        funderId: number;
+        shareBp: number;
+        budgetFen: number;
+        committedFen: number;
+        status: LifecycleStatus;
+      }[]
+    | null;
 }
-
-/** Numeric codes carry a 6-digit MAC: a cashier who sends this many forged codes is stopped a while. */
-export const FORGED_CODE_LIMIT = 10;
-export const FORGED_CODE_WINDOW_S = 600;
 
 const redemptionsTotal = counter('jinli_redemptions_total', 'Redemptions committed');
 const redemptionRefusals = counter('jinli_redemption_refusals_total', 'Redemptions refused, by code', [
@@ -104,16 +109,16 @@ export class RedemptionService {
     private readonly access: StoreAccessService,
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
-    private readonly redis: RedisService,
+    private readonly forgedCodes: ForgedCodeGuard,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A dry run: the discount, what the customer pays, and every rule that fails. Changes nothing. */
   async preview(actor: Actor, input: RedeemInput): Promise<PreviewView> {
-    const code = await this.checkCode(actor, input, this.forgedCount(actor));
     const m = this.tx.dataSource.manager;
     const ctx = await this.authorize(actor, input.storeId, 'redemption.preview', m);
+    const code = await this.checkCode(actor, ctx, input);
     const row = await this.loadFacts(m, code.voucherId);
     const facts = await this.facts(m, row, ctx, input.orderRef);
     const outcome = evaluateRedemption(
@@ -152,6 +157,7 @@ export class RedemptionService {
     input: RedeemInput,
     idempotencyKey: string,
   ): Promise<IdempotentResponse<RedemptionView>> {
+    const refusals: AuditEntry[] = [];
     try {
       const result = await this.idempotency.run(
         {
@@ -159,7 +165,10 @@ export class RedemptionService {
           key: idempotencyKey,
           fingerprint: { op: 'redemption.create', ...input },
         },
-        async (m) => ({ status: 201, body: await this.redeemIn(m, actor, input) }),
+        async (m) => ({
+          status: 201,
+          body: await this.redeemIn(m, actor, input, async (entry) => void refusals.push(entry)),
+        }),
       );
       if (!result.replayed) redemptionsTotal.inc();
       return result;
@@ -169,20 +178,31 @@ export class RedemptionService {
         : e;
       if (refusal instanceof RedemptionException) redemptionRefusals.inc({ code: refusal.code });
       throw refusal;
+    } finally {
+      // Refusals are audited once the transaction has given its connection back (see AuditSink).
+      await this.recordAll(refusals);
     }
   }
 
-  private async redeemIn(m: EntityManager, actor: Actor, input: RedeemInput): Promise<RedemptionView> {
-    // The forged-code counter is read from Redis while PostgreSQL checks the store.
-    const forged = this.forgedCount(actor);
-    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m);
-    const code = await this.checkCode(actor, input, forged);
-    // Vouchers stacked on one order are decided one at a time.
-    if (input.orderRef)
-      await m.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-        lockId('order', ctx.merchant.id, input.orderRef),
-      ]);
+  /** Writes audit entries collected during a transaction, after it ended. */
+  async recordAll(entries: AuditEntry[]): Promise<void> {
+    for (const entry of entries) await this.audit.record(entry);
+  }
+
+  private async redeemIn(
+    m: EntityManager,
+    actor: Actor,
+    input: RedeemInput,
+    audit: AuditSink,
+  ): Promise<RedemptionView> {
+    const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m, audit);
+    const code = await this.checkCode(actor, ctx, input, audit);
     const row = await this.loadFacts(m, code.voucherId);
+    // Scans of one citizen at one store are decided one at a time, so the repeat guard sees the other.
+    if (this.config.redemption.repeatWindowS > 0)
+      await m.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+        lockId('repeat', row.citizen_id, ctx.store.id),
+      ]);
     const facts = await this.facts(m, row, ctx, input.orderRef);
     const now = this.clock.now();
     const outcome = evaluateRedemption(facts, input.orderAmountFen, now, this.config.businessTimeZone);
@@ -259,6 +279,13 @@ export class RedemptionService {
           'VOUCHER_ALREADY_REDEEMED',
           'The voucher already has a live redemption',
         );
+      // Another till redeemed a voucher for the same order meanwhile.
+      if (isConstraintViolation(e, 'uq_redemption_live_order'))
+        throw new RedemptionException(
+          'VOUCHERS_PER_ORDER_EXCEEDED',
+          'This order already has a voucher: one voucher per order',
+          { failures: [ruleFailure('VOUCHERS_PER_ORDER_EXCEEDED', { limit: 1 })] },
+        );
       throw e;
     }
     if (!written) {
@@ -314,10 +341,16 @@ export class RedemptionService {
    * Cashiers act only for their own store, owners for any store of their merchant; the store's
    * merchant must be approved. Refusals are audited (outside the caller's transaction).
    */
-  async authorize(actor: Actor, storeId: number, action: string, m: EntityManager): Promise<StoreContext> {
-    const ctx = await this.access.assertStore(actor, storeId, action, m);
+  async authorize(
+    actor: Actor,
+    storeId: number,
+    action: string,
+    m: EntityManager,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<StoreContext> {
+    const ctx = await this.access.assertStore(actor, storeId, action, m, audit);
     if (actor.role === Role.Cashier && actor.storeId !== storeId) {
-      await this.audit.record({
+      await audit({
         actor,
         action,
         entityType: 'store',
@@ -332,37 +365,23 @@ export class RedemptionService {
     return ctx;
   }
 
-  private forgedKey(actor: Actor): string {
-    return this.redis.key('redemption', 'forged', actor.id);
-  }
-
-  /** How many forged codes this cashier sent lately (never rejects: a Redis outage does not stop tills). */
-  private forgedCount(actor: Actor): Promise<number> {
-    return this.redis.client.get(this.forgedKey(actor)).then(
-      (v) => Number(v ?? 0),
-      () => 0,
-    );
-  }
-
-  /** Verifies the code; forged codes are counted per cashier, and too many stop a guesser for a while. */
+  /**
+   * Verifies the code. Every scan passes the forged-code guard first (per cashier, store and
+   * merchant); a forged code stays counted and is audited, any other outcome gives its count back.
+   */
   private async checkCode(
     actor: Actor,
+    ctx: StoreContext,
     input: RedeemInput,
-    forgedCount: Promise<number>,
+    audit: AuditSink = (entry) => this.audit.record(entry),
   ): Promise<VerifiedCode> {
-    if ((await forgedCount) >= FORGED_CODE_LIMIT) {
-      throw new RedemptionException(
-        'RATE_LIMITED',
-        `Too many invalid voucher codes; scanning is paused for up to ${FORGED_CODE_WINDOW_S / 60} minutes`,
-      );
-    }
+    const ticket = await this.forgedCodes.admit(actor, ctx.store.id, ctx.merchant.id, audit);
+    let code: VerifiedCode;
     try {
-      return this.codes.verify(input.code, input.voucherId);
+      code = this.codes.verify(input.code, input.voucherId);
     } catch (e) {
       if (e instanceof RedemptionException && e.code === 'VOUCHER_CODE_FORGED') {
-        const key = this.forgedKey(actor);
-        await this.redis.client.multi().incr(key).expire(key, FORGED_CODE_WINDOW_S).exec();
-        await this.audit.record({
+        await audit({
           actor,
           action: 'redemption.code_refused',
           entityType: 'store',
@@ -371,19 +390,24 @@ export class RedemptionService {
           details: { code: e.code, reason: (e.details as { reason?: string })?.reason ?? null },
         });
         this.log.warn(`forged voucher code from ${actor.role} ${actor.id} at store ${input.storeId}`);
+      } else {
+        await ticket.release();
       }
       throw e;
     }
+    await ticket.release();
+    return code;
   }
 
   private async loadFacts(m: EntityManager, voucherId: number): Promise<FactsRow> {
     const [row] = (await m.query(
       `SELECT v.id, v.status, v.valid_from, v.valid_until, v.batch_id, v.citizen_id,
               b.campaign_id, b.name AS batch_name, b.face_value_fen, b.threshold_fen, b.allowed_categories,
-              b.allowed_districts, b.merchant_whitelist, b.usage_windows, b.vouchers_per_order, b.refund_policy,
+              b.allowed_districts, b.merchant_whitelist, b.usage_windows, b.refund_policy,
               b.status AS batch_status, c.status AS campaign_status,
               (SELECT json_agg(json_build_object('funderId', cf.funder_id, 'shareBp', cf.share_bp,
-                        'budgetFen', f.budget_fen, 'committedFen', f.committed_fen) ORDER BY cf.funder_id)
+                        'budgetFen', f.budget_fen, 'committedFen', f.committed_fen, 'status', f.status)
+                        ORDER BY cf.funder_id)
                  FROM campaign_funder cf JOIN funder f ON f.id = cf.funder_id
                 WHERE cf.campaign_id = b.campaign_id) AS funders
          FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id JOIN campaign c ON c.id = b.campaign_id
@@ -409,7 +433,6 @@ export class RedemptionService {
         allowedDistricts: row.allowed_districts,
         merchantWhitelist: row.merchant_whitelist,
         usageWindows: row.usage_windows,
-        vouchersPerOrder: row.vouchers_per_order,
         status: row.batch_status,
       },
       campaignStatus: row.campaign_status,
@@ -417,21 +440,32 @@ export class RedemptionService {
       merchant: { id: ctx.merchant.id, category: ctx.merchant.category },
       store: { district: ctx.store.district },
     };
-    if (orderRef) {
-      const [o] = (await m.query(
-        `SELECT count(*)::int AS count, COALESCE(sum(b.threshold_fen), 0) AS thresholds,
-                min(b.vouchers_per_order) AS min_vpo, min(r.order_amount_fen) AS order_amount
-           FROM redemption r JOIN voucher_batch b ON b.id = r.batch_id
-          WHERE r.merchant_id = $1 AND r.order_ref = $2 AND r.status = 'active'`,
-        [ctx.merchant.id, orderRef],
-      )) as { count: number; thresholds: number; min_vpo: number | null; order_amount: number | null }[];
-      facts.order = {
-        count: o.count,
-        thresholdsFen: Number(o.thresholds),
-        minVouchersPerOrder: o.min_vpo ?? Number.MAX_SAFE_INTEGER,
-        orderAmountFen: o.order_amount,
-      };
-    }
+    const windowS = this.config.redemption.repeatWindowS;
+    if (!orderRef && windowS === 0) return facts;
+    // Another voucher's live redemption on the order (one voucher per order), and the citizen's latest
+    // one at this store within the repeat window unless both name different orders. This voucher's own
+    // redemption is left out: concurrent scans of it end at the guarded update (already redeemed).
+    const repeatSql = `(SELECT max(redeemed_at) FROM redemption
+        WHERE store_id = $4 AND citizen_id = $5 AND status = 'active' AND redeemed_at > $6
+          AND (order_ref IS NULL OR $2::text IS NULL) AND voucher_id <> $3)`;
+    const [o] = (await m.query(
+      `SELECT EXISTS (SELECT 1 FROM redemption
+                       WHERE merchant_id = $1 AND order_ref = $2 AND status = 'active' AND voucher_id <> $3)
+                AS order_taken,
+              ${windowS > 0 ? repeatSql : 'NULL::timestamptz'} AS repeat_at`,
+      windowS > 0
+        ? [
+            ctx.merchant.id,
+            orderRef ?? null,
+            row.id,
+            ctx.store.id,
+            row.citizen_id,
+            new Date(this.clock.nowMs() - windowS * 1000),
+          ]
+        : [ctx.merchant.id, orderRef ?? null, row.id],
+    )) as { order_taken: boolean; repeat_at: Date | null }[];
+    facts.orderTaken = o.order_taken;
+    if (o.repeat_at) facts.repeat = { redeemedAt: o.repeat_at, windowS };
     return facts;
   }
 }

@@ -11,7 +11,9 @@ import {
   Actor,
   AppConfig,
   APP_CONFIG,
+  AuditEntry,
   AuditService,
+  AuditSink,
   businessDayOf,
   Clock,
   counter,
@@ -81,20 +83,29 @@ export class RefundService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  refund(
+  async refund(
     actor: Actor,
     redemptionId: number,
     input: RefundInput,
     idempotencyKey: string,
   ): Promise<IdempotentResponse<RefundView>> {
-    return this.idempotency.run(
-      {
-        scope: `${actor.role}:${actor.id}`,
-        key: idempotencyKey,
-        fingerprint: { op: 'refund.create', redemptionId, ...input },
-      },
-      async (m) => ({ status: 201, body: await this.refundIn(m, actor, redemptionId, input) }),
-    );
+    const refusals: AuditEntry[] = [];
+    try {
+      return await this.idempotency.run(
+        {
+          scope: `${actor.role}:${actor.id}`,
+          key: idempotencyKey,
+          fingerprint: { op: 'refund.create', redemptionId, ...input },
+        },
+        async (m) => ({
+          status: 201,
+          body: await this.refundIn(m, actor, redemptionId, input, async (e) => void refusals.push(e)),
+        }),
+      );
+    } finally {
+      // Refusals are audited once the transaction has given its connection back (see AuditSink).
+      await this.redemptions.recordAll(refusals);
+    }
   }
 
   private async refundIn(
@@ -102,8 +113,9 @@ export class RefundService {
     actor: Actor,
     redemptionId: number,
     input: RefundInput,
+    audit: AuditSink,
   ): Promise<RefundView> {
-    const ctx = await this.redemptions.authorize(actor, input.storeId, 'refund.create', m);
+    const ctx = await this.redemptions.authorize(actor, input.storeId, 'refund.create', m, audit);
     const [r] = (await m.query(
       `SELECT r.id, r.voucher_id, r.merchant_id, r.store_id, r.status, r.discount_fen, r.net_order_amount_fen,
               b.threshold_fen, b.refund_policy, v.status AS voucher_status, v.valid_until
@@ -113,7 +125,7 @@ export class RefundService {
     )) as RedemptionRow[];
     if (!r) throw new RedemptionException('REDEMPTION_NOT_FOUND', `Redemption ${redemptionId} was not found`);
     if (r.merchant_id !== ctx.merchant.id) {
-      await this.audit.record({
+      await audit({
         actor,
         action: 'refund.create',
         entityType: 'redemption',

@@ -21,14 +21,13 @@ function facts(
       allowedDistricts: [],
       merchantWhitelist: [],
       usageWindows: [],
-      vouchersPerOrder: 1,
       status: 'published',
       ...batch,
     },
     campaignStatus: 'published',
     funders: [
-      { funderId: 1, shareBp: 7000, budgetFen: 1_000_000, committedFen: 0 },
-      { funderId: 2, shareBp: 3000, budgetFen: 1_000_000, committedFen: 0 },
+      { funderId: 1, shareBp: 7000, budgetFen: 1_000_000, committedFen: 0, status: 'published' },
+      { funderId: 2, shareBp: 3000, budgetFen: 1_000_000, committedFen: 0, status: 'published' },
     ],
     merchant: { id: 10, category: 'catering' },
     store: { district: 'gusu' },
@@ -142,41 +141,47 @@ describe('evaluateRedemption', () => {
     expect(codes(evaluateRedemption(facts(), 9999, noon, TZ))).toEqual(['ORDER_BELOW_THRESHOLD']);
   });
 
-  it('counts vouchers already on the same order', () => {
-    const order = { count: 1, thresholdsFen: 10000, minVouchersPerOrder: 2, orderAmountFen: 25000 };
-    const two = facts({ order }, { vouchersPerOrder: 2 });
-    expect(codes(evaluateRedemption(two, 25000, noon, TZ))).toEqual([]);
-    expect(codes(evaluateRedemption(two, 24000, noon, TZ))).toEqual(['ORDER_AMOUNT_MISMATCH']);
-    expect(
-      codes(
-        evaluateRedemption(
-          facts({ order: { ...order, orderAmountFen: 15000 } }, { vouchersPerOrder: 2 }),
-          15000,
-          noon,
-          TZ,
-        ),
-      ),
-    ).toEqual(['ORDER_BELOW_THRESHOLD']);
-    expect(codes(evaluateRedemption(facts({ order }), 25000, noon, TZ))).toEqual([
-      'VOUCHERS_PER_ORDER_EXCEEDED',
-    ]);
-    expect(
-      codes(
-        evaluateRedemption(
-          facts({ order: { ...order, minVouchersPerOrder: 1 } }, { vouchersPerOrder: 3 }),
-          25000,
-          noon,
-          TZ,
-        ),
-      ),
-    ).toEqual(['VOUCHERS_PER_ORDER_EXCEEDED']);
+  it('takes one voucher per order: an order that already has a live redemption is refused', () => {
+    const o = evaluateRedemption(facts({ orderTaken: true }), 25000, noon, TZ);
+    expect(codes(o)).toEqual(['VOUCHERS_PER_ORDER_EXCEEDED']);
+    expect(o.failures[0].params).toEqual({ limit: 1 });
+    expect(o.failures[0].messageZh).toBe('每笔订单最多可用1张券，该订单已用过券');
+    // The threshold is the batch's own, whatever else happened on the till.
+    expect(codes(evaluateRedemption(facts({ orderTaken: false }), 10000, noon, TZ))).toEqual([]);
+  });
+
+  it("refuses the same citizen's second voucher at the store within the repeat window", () => {
+    const o = evaluateRedemption(
+      facts({ repeat: { redeemedAt: at('2020-07-10T11:59:00'), windowS: 120 } }),
+      12800,
+      noon,
+      TZ,
+    );
+    expect(codes(o)).toEqual(['REPEAT_REDEMPTION_TOO_SOON']);
+    expect(o.failures[0].params).toEqual({ windowS: 120, retryAfterS: 60 });
+    expect(o.failures[0].messageKey).toBe('redemption.rule.repeatRedemptionTooSoon');
+  });
+
+  it('refuses when a funder of the campaign is paused or ended, and names it', () => {
+    const base = facts();
+    const o = evaluateRedemption(
+      facts({ funders: [base.funders[0], { ...base.funders[1], status: 'paused' }] }),
+      12800,
+      noon,
+      TZ,
+    );
+    expect(codes(o)).toEqual(['FUNDER_NOT_PUBLISHED']);
+    expect(o.failures[0].params).toEqual({ funderIds: [2] });
+    expect(o.failures[0].messageKey).toBe('redemption.rule.funderNotPublished');
+    const ended = facts({ funders: base.funders.map((f) => ({ ...f, status: 'ended' as const })) });
+    expect(codes(evaluateRedemption(ended, 12800, noon, TZ))).toEqual(['FUNDER_NOT_PUBLISHED']);
   });
 
   it('refuses when a funder budget cannot cover its part', () => {
     const f = facts({
       funders: [
-        { funderId: 1, shareBp: 7000, budgetFen: 10_000, committedFen: 8_000 },
-        { funderId: 2, shareBp: 3000, budgetFen: 1_000_000, committedFen: 0 },
+        { funderId: 1, shareBp: 7000, budgetFen: 10_000, committedFen: 8_000, status: 'published' },
+        { funderId: 2, shareBp: 3000, budgetFen: 1_000_000, committedFen: 0, status: 'published' },
       ],
     });
     const o = evaluateRedemption(f, 12800, noon, TZ);

@@ -23,22 +23,26 @@ export interface RedemptionFacts {
     allowedDistricts: string[];
     merchantWhitelist: number[];
     usageWindows: UsageWindowRule[];
-    vouchersPerOrder: number;
     status: LifecycleStatus;
   };
   campaignStatus: LifecycleStatus;
-  funders: { funderId: number; shareBp: number; budgetFen: Fen; committedFen: Fen }[];
+  funders: {
+    funderId: number;
+    shareBp: number;
+    budgetFen: Fen;
+    committedFen: Fen;
+    status: LifecycleStatus;
+  }[];
   /** Where the order is paid: the merchant's category and the store's district. */
   merchant: { id: number; category: string };
   store: { district: string };
-  /** Live redemptions already on the same order (`orderRef`), if the till names the order. */
-  order?: {
-    count: number;
-    thresholdsFen: Fen;
-    /** The smallest vouchers-per-order limit among the batches already on the order. */
-    minVouchersPerOrder: number;
-    orderAmountFen: Fen | null;
-  };
+  /** The order the till named (`orderRef`) already has a live redemption (one voucher per order). */
+  orderTaken?: boolean;
+  /**
+   * This citizen's latest live redemption at this store within the repeat window, unless both name
+   * different orders: likely the same purchase paid with a second voucher.
+   */
+  repeat?: { redeemedAt: Date; windowS: number };
 }
 
 export interface RuleOutcome {
@@ -56,8 +60,9 @@ const EN: Record<RedemptionRuleCode, string> = {
   VOUCHER_NOT_YET_VALID: 'The voucher is not valid yet',
   VOUCHER_OUTSIDE_USAGE_WINDOW: 'The voucher cannot be used at this time of day',
   ORDER_BELOW_THRESHOLD: 'The order amount is below the voucher threshold',
-  ORDER_AMOUNT_MISMATCH: 'The order amount differs from the one recorded for this order',
-  VOUCHERS_PER_ORDER_EXCEEDED: 'This order already uses as many vouchers as allowed',
+  VOUCHERS_PER_ORDER_EXCEEDED: 'This order already has a voucher: one voucher per order',
+  REPEAT_REDEMPTION_TOO_SOON:
+    "This citizen's voucher was redeemed at this store moments ago; name the order (orderRef) if this is another purchase",
   MERCHANT_CATEGORY_NOT_ALLOWED: "The voucher is not valid for this merchant's category",
   MERCHANT_DISTRICT_NOT_ALLOWED: "The voucher is not valid in this store's district",
   MERCHANT_NOT_WHITELISTED: 'The voucher is valid only at listed merchants',
@@ -65,6 +70,7 @@ const EN: Record<RedemptionRuleCode, string> = {
   CAMPAIGN_ENDED: 'The campaign has ended',
   BATCH_PAUSED: 'The voucher batch is paused',
   BATCH_ENDED: 'The voucher batch has ended',
+  FUNDER_NOT_PUBLISHED: 'A funder of the campaign is paused or ended',
   FUNDER_BUDGET_EXHAUSTED: "A funder's budget cannot cover this subsidy",
 };
 
@@ -103,6 +109,10 @@ export function evaluateRedemption(
   else if (facts.campaignStatus !== 'published') fail('CAMPAIGN_ENDED');
   if (batch.status === 'paused') fail('BATCH_PAUSED');
   else if (batch.status !== 'published') fail('BATCH_ENDED');
+  // A paused or ended funder pays no new subsidy (funders of live campaigns cannot be paused, but
+  // the redemption does not rely on that).
+  const idle = facts.funders.filter((f) => f.status !== 'published');
+  if (idle.length > 0) fail('FUNDER_NOT_PUBLISHED', { funderIds: idle.map((f) => f.funderId) });
 
   if (batch.allowedCategories.length > 0 && !batch.allowedCategories.includes(facts.merchant.category))
     fail('MERCHANT_CATEGORY_NOT_ALLOWED', { category: facts.merchant.category });
@@ -120,21 +130,21 @@ export function evaluateRedemption(
     }
   }
 
-  // Vouchers stacked on one order each need their own threshold: together at most the order amount.
-  const stacked = facts.order;
-  const thresholdNeeded = batch.thresholdFen + (stacked?.thresholdsFen ?? 0);
-  if (orderAmountFen < thresholdNeeded) {
+  if (orderAmountFen < batch.thresholdFen) {
     fail('ORDER_BELOW_THRESHOLD', {
-      thresholdFen: thresholdNeeded,
-      thresholdYuan: formatYuan(thresholdNeeded),
+      thresholdFen: batch.thresholdFen,
+      thresholdYuan: formatYuan(batch.thresholdFen),
       orderAmountFen,
     });
   }
-  if (stacked && stacked.count > 0) {
-    const limit = Math.min(batch.vouchersPerOrder, stacked.minVouchersPerOrder);
-    if (stacked.count >= limit) fail('VOUCHERS_PER_ORDER_EXCEEDED', { limit });
-    if (stacked.orderAmountFen !== null && stacked.orderAmountFen !== orderAmountFen)
-      fail('ORDER_AMOUNT_MISMATCH', { recordedOrderAmountFen: stacked.orderAmountFen });
+  // One voucher per order: a redemption records the whole order amount (see docs/redemption.md).
+  if (facts.orderTaken) fail('VOUCHERS_PER_ORDER_EXCEEDED', { limit: 1 });
+  if (facts.repeat) {
+    const until = facts.repeat.redeemedAt.getTime() + facts.repeat.windowS * 1000;
+    fail('REPEAT_REDEMPTION_TOO_SOON', {
+      windowS: facts.repeat.windowS,
+      retryAfterS: Math.max(Math.ceil((until - now.getTime()) / 1000), 1),
+    });
   }
 
   const discountFen = Math.min(batch.faceValueFen, orderAmountFen);

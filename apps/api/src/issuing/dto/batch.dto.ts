@@ -6,7 +6,6 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
@@ -14,7 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CATEGORY_CODES, DISTRICT_CODES, RefundPolicy, ValidityKind } from '@jinli/contracts';
-import { Fen, Instant, IntField } from '../../common/validators';
+import { Fen, IdList, Instant, IntField } from '../../common/validators';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -88,7 +87,7 @@ export class CreateBatchDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10_000)
-  @IsInt({ each: true })
+  @IdList()
   merchantWhitelist?: number[];
 
   @ApiProperty({ type: ValidityDto })
@@ -110,7 +109,14 @@ export class CreateBatchDto {
   @IntField({ min: 1, max: 100, description: 'Vouchers one citizen may hold', optional: true, example: 1 })
   perCitizenLimit?: number;
 
-  @IntField({ min: 1, max: 10, description: 'Vouchers one order may use', optional: true, example: 1 })
+  @ApiPropertyOptional({
+    enum: [1],
+    default: 1,
+    description:
+      'Vouchers one order may use: always 1 (a redemption records the whole order amount; splitting an order between vouchers is not supported)',
+  })
+  @IsOptional()
+  @IsIn([1], { message: 'vouchersPerOrder must be 1: Jinli takes one voucher per order' })
   vouchersPerOrder?: number;
 
   @ApiPropertyOptional({ description: 'Only real-name verified citizens may claim' })

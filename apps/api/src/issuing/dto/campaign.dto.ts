@@ -9,10 +9,10 @@ import {
   Length,
   ValidateNested,
 } from 'class-validator';
-import { Fen, Instant, IntField } from '../../common/validators';
+import { Fen, IdField, Instant, IntField } from '../../common/validators';
 
 export class FunderShareDto {
-  @IntField({ min: 1, max: 2_000_000_000, description: 'Funder id' })
+  @IdField({ description: 'Funder id' })
   funderId: number;
 
   @IntField({

@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CATEGORY_CODES, DISTRICT_CODES, MerchantStatus } from '@jinli/contracts';
-import { IntField } from '../../common/validators';
+import { IdField } from '../../common/validators';
 
 export class StoreDto {
   @ApiProperty({ example: '松鹤楼（观前街店）' })
@@ -106,7 +106,7 @@ export class ReasonDto {
 }
 
 export class CashierDto extends StaffAccountDto {
-  @IntField({ min: 1, max: 2_000_000_000, description: "The cashier's store (one of yours)" })
+  @IdField({ description: "The cashier's store (one of yours)" })
   storeId: number;
 }
 
