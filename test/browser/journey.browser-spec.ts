@@ -3,6 +3,7 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { Role } from '@jinli/contracts';
 import { MerchantService } from '@jinli/issuing';
 import { StaffAuthService } from '@jinli/platform';
+import { luhnDigit } from '@jinli/redemption';
 import { DAY, Factories, HOUR, TestApi } from '@jinli/testing';
 import { launchChromium, screenshot, watchErrors } from './support/browser';
 import { startStack, Stack } from './support/stack';
@@ -20,6 +21,13 @@ const names = {
   batch: `满100减30测试${run}`,
   merchant: `测试老字号${run}`,
 };
+
+/** A mainland ID number from its first 17 digits (GB 11643 check character). */
+function idNumberFor(first17: string): string {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
 
 /** A datetime-local value in Suzhou time (what the console's inputs mean). */
 function suzhouInput(ms: number): string {
@@ -177,6 +185,19 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     }[];
     expect(m.status).toBe('approved');
 
+    // The funder pays a live campaign: it cannot be paused, and the console says which campaign.
+    await page.locator('[data-test=nav-funders]').click();
+    await page
+      .locator('[data-test=funders] tr', { hasText: names.funder })
+      .getByRole('button', { name: '暂停' })
+      .click();
+    await page
+      .locator('.van-notify', {
+        hasText: `仍有未结束的活动使用该出资方（「${names.campaign}」），不能暂停或结束`,
+      })
+      .waitFor();
+    await page.locator('[data-test=funders] tr', { hasText: names.funder }).getByText('已发布').waitFor();
+
     // The owner adds a cashier to the store (through the owner's page in enrolment.browser-spec.ts).
     const [owner] = (await stack.dataSource.query(`SELECT id FROM staff_account WHERE username = $1`, [
       users.owner,
@@ -292,6 +313,21 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await screenshot(page, 'h5-claim-unknown');
     await dialog.locator('.van-dialog__confirm').click();
     await page.waitForURL(/\/h5\/vouchers$/);
+
+    // Real-name verification binds an ID number to one account: another citizen holds this one.
+    const idNumber = idNumberFor(`3205081990${String(run).slice(-7).padStart(7, '0')}`);
+    const taken = await fetch(`${stack.baseUrl}/api/v1/auth/citizen/verification`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ idNumber }),
+    });
+    expect(taken.status).toBe(200);
+    await page.goto(`${stack.baseUrl}/h5/me`);
+    await page.locator('[data-test=id-number] input').fill(idNumber);
+    await page.locator('[data-test=verify]').click();
+    await expect(page.locator('[data-test=verify-error]').textContent()).resolves.toBe(
+      '该身份证号已绑定其他手机号账号，一个身份证号只能认证一个账号',
+    );
   });
 
   it('citizen on a 375x667 phone: signs in, waits for the round to open, claims, opens the voucher and reads its code', async () => {
@@ -393,6 +429,32 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     // The day's totals reload after the refund.
     await page.locator('[data-test=total-net-order]', { hasText: '¥108.50' }).waitFor();
     await screenshot(page, 'till-today');
+
+    // Made-up codes (the real one with its MAC altered): after REDEMPTION_FORGED_PER_CASHIER (10) of
+    // them in a 10-minute window, the cashier's scans are refused, and the till says why and for how long.
+    if (stack.clock.nowMs() % 600_000 > 570_000)
+      await page.waitForTimeout(600_000 - (stack.clock.nowMs() % 600_000) + 500);
+    const body = `${voucherDigits.slice(0, 11)}${(Number(voucherDigits[11]) + 1) % 10}${voucherDigits.slice(12, 17)}`;
+    const forged = body + luhnDigit(body);
+    const token = (await page.evaluate(
+      `JSON.parse(localStorage.getItem('jinli.merchant.session')).token`,
+    )) as string;
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${stack.baseUrl}/api/v1/redemptions/preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ code: forged, orderAmountFen: 12850, storeId }),
+      });
+      expect(((await res.json()) as { code: string }).code).toBe('VOUCHER_CODE_FORGED');
+    }
+    await page.locator('[data-test=tab-till]').click();
+    await page.locator('[data-test=till-code] input').fill(forged);
+    await page.locator('[data-test=till-amount] input').fill('128.50');
+    await page.locator('[data-test=till-preview]').click();
+    await expect(page.locator('[data-test=till-error]').textContent()).resolves.toMatch(
+      /您的账号近期扫到的无效券码过多，扫码已暂停，约 \d+ 分钟后恢复/,
+    );
+    await screenshot(page, 'till-forged-blocked');
   });
 
   it('finance: one reviewer starts settlement, a second approves, the payout file is exported', async () => {

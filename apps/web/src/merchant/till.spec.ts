@@ -1,3 +1,4 @@
+import { REDEMPTION_RULE_MESSAGES } from '@jinli/contracts';
 import { describeError } from '../shared/errors';
 import { normalizeCode, ruleSentence } from './till';
 
@@ -48,6 +49,14 @@ describe('the till in words a cashier understands', () => {
       expect(text).not.toContain(code);
     }
     expect(ruleSentence({ code: 'SOMETHING_NEW', messageZh: '新规则' }, preview)).toBe('新规则');
+  });
+
+  it('has a cashier sentence for every redemption rule the API names', () => {
+    for (const code of Object.keys(REDEMPTION_RULE_MESSAGES)) {
+      const text = ruleSentence({ code }, preview);
+      expect(text).toMatch(/[\u4e00-\u9fff]/);
+      expect(text).not.toContain(code);
+    }
   });
 
   it('one voucher per order, the repeat guard and an idle funder, said so a cashier can act', () => {

@@ -1,5 +1,6 @@
 import { backoffMs } from './api';
-import { describeError } from './errors';
+import { ERROR_STATUS } from '@jinli/contracts';
+import { describeError, hasMessage } from './errors';
 
 describe('retries and error sentences', () => {
   it('backs off exponentially with full jitter, capped, never shorter than Retry-After', () => {
@@ -36,5 +37,9 @@ describe('retries and error sentences', () => {
       '仍有未结束的活动使用该出资方（「夜经济消费券」、「餐饮券」），不能暂停或结束：请先结束这些活动或将该出资方移出',
     );
     expect(describeError('FUNDER_IN_USE')).toContain('请先结束这些活动');
+  });
+
+  it('has a Chinese sentence for every error code the API can answer', () => {
+    expect(Object.keys(ERROR_STATUS).filter((code) => !hasMessage(code))).toEqual([]);
   });
 });

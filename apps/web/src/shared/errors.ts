@@ -13,6 +13,7 @@ const MESSAGES: Record<string, string> = {
   NOT_FOUND: '没有找到相关内容',
   CONFLICT: '数据已被他人修改，请刷新后重试',
   PAYLOAD_TOO_LARGE: '提交的内容过大',
+  UNSUPPORTED_MEDIA_TYPE: '请求格式不受支持，请刷新页面后重试',
   RATE_LIMITED: '请求太频繁，请稍后再试',
   IDEMPOTENCY_KEY_REQUIRED: '请求缺少防重复标识，请刷新页面',
   IDEMPOTENCY_KEY_REUSED: '重复提交的内容与上次不同，请重新操作',
@@ -83,7 +84,6 @@ const MESSAGES: Record<string, string> = {
   VOUCHER_NOT_YET_VALID: '该券尚未到可用日期',
   VOUCHER_OUTSIDE_USAGE_WINDOW: '当前不在该券可用时段',
   ORDER_BELOW_THRESHOLD: '订单金额未达到使用门槛',
-  ORDER_AMOUNT_MISMATCH: '同一订单的金额与已用券记录不一致',
   VOUCHERS_PER_ORDER_EXCEEDED: '该小票号的订单已用过券：每单限用 1 张',
   REPEAT_REDEMPTION_TOO_SOON:
     '该顾客刚在本店用过券：同一笔消费只能用一张券；如确为另一笔订单，请在「小票号」填写本单小票号后重新预览',
