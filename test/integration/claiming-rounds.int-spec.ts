@@ -132,6 +132,10 @@ describe('claim rounds', () => {
     expect(fast.status).toBe(409);
     expect(fast.body.code).toBe('CLAIM_ROUND_SOLD_OUT');
     expect(fast.body.details.nextRoundOpensAt).toBe(new Date(now + HOUR).toISOString());
+    // Answered at the front door, before the body is even parsed (soldOutHook).
+    const unparsed = await api.request('POST', claimUrl(batch.id), { raw: '{not json' });
+    expect(unparsed.status).toBe(409);
+    expect(unparsed.body.code).toBe('CLAIM_ROUND_SOLD_OUT');
 
     api.clock.set(now + HOUR);
     // The flag expired with the round: without a token the claim is now refused for the token.

@@ -28,7 +28,7 @@ import { AuditLogController } from './audit/audit-log.controller';
 import { AuthController } from './auth/auth.controller';
 import { ClaimBenchController } from './claiming/bench.controller';
 import { ClaimingOpsController } from './claiming/claiming-ops.controller';
-import { ClaimsController } from './claiming/claims.controller';
+import { CLAIM_HOT_ROUTES, ClaimsController } from './claiming/claims.controller';
 import { BatchesController } from './issuing/batches.controller';
 import { CampaignsController } from './issuing/campaigns.controller';
 import { FundersController } from './issuing/funders.controller';
@@ -64,7 +64,7 @@ export class ApiModule {
           clock: options.clock,
           sms: options.sms,
         }),
-        LoggerModule.forRoot(loggerParams(config, 'jinli-api')),
+        LoggerModule.forRoot(loggerParams(config, 'jinli-api', CLAIM_HOT_ROUTES)),
         QueueModule,
         TerminusModule.forRoot({ logger: false }),
         ThrottlerModule.forRootAsync({

@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe, httpRequestDuration, loadConfig } from '@jinli/platform';
+import { SoldOutBoard } from '@jinli/claiming';
+import { soldOutHook } from './claiming/sold-out.hook';
 import { ApiModule, ApiOptions } from './api.module';
 import { findWebDir, registerWebPages } from './web-pages';
 
@@ -42,16 +44,19 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: a text/plain body gets 415 instead of being validated as a string.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  fastify.addHook('onRequest', soldOutHook(app.get(SoldOutBoard)));
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
-    return payload;
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     httpRequestDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   // The citizen H5, the merchant till and the console, when `npm run build:web` has built them.

@@ -1,10 +1,17 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, RequestMethod, Res } from '@nestjs/common';
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogueService, ClaimingException, ClaimService, SoldOutBoard } from '@jinli/claiming';
 import { Public } from '@jinli/platform';
 import { API } from '../common/api';
 import { IdPipe } from '../common/validators';
+
+/** Routes that answer a voucher drop's burst: no per-request access log (see loggerParams). */
+export const CLAIM_HOT_ROUTES: RouteInfo[] = [
+  { path: `${API}/claiming/batches/:id/claim`, method: RequestMethod.POST },
+  { path: `${API}/claiming/hello`, method: RequestMethod.GET },
+];
 
 @ApiTags('claiming')
 @Controller(`${API}/claiming`)
