@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../auth/actor';
 import { Clock } from '../clock/clock';
+import { preparedQuery } from '../database/transaction';
 
 export interface AuditEntry {
   actor?: Pick<Actor, 'id' | 'role'> | null;
@@ -29,7 +30,9 @@ export class AuditService {
   ) {}
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
+    await preparedQuery(
+      manager,
+      'jinli_audit_insert',
       `INSERT INTO audit_log (at, actor_role, actor_id, action, entity_type, entity_id, outcome, details, request_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [

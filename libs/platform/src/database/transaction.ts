@@ -52,3 +52,33 @@ export function isConstraintViolation(error: unknown, constraint?: string): bool
   const violation = pg.code === PgError.UniqueViolation || pg.code === PgError.CheckViolation;
   return violation && (constraint === undefined || pg.constraint === constraint);
 }
+
+interface PgClientLike {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs a hot statement as a named prepared statement on the transaction's connection: PostgreSQL
+ * parses and plans it once per connection instead of on every call (measured on the redemption
+ * path: parse and bind were half of PostgreSQL's time per redemption). The name must be unique per
+ * SQL text. Outside a transaction (no query runner) it falls back to a plain query. Returns the rows,
+ * also for UPDATE ... RETURNING.
+ */
+export async function preparedQuery<T>(
+  m: EntityManager,
+  name: string,
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
+  const runner = m.queryRunner as
+    (EntityManager['queryRunner'] & { connect(): Promise<unknown> }) | undefined;
+  if (!runner || runner.isReleased) {
+    const result = (await m.query(text, params)) as T[] | [T[], number];
+    return Array.isArray(result[0]) && result.length === 2 && typeof result[1] === 'number'
+      ? (result[0] as T[])
+      : (result as T[]);
+  }
+  const client = (await runner.connect()) as PgClientLike;
+  const { rows } = await client.query({ name, text, values: params });
+  return rows as T[];
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { TransactionRunner } from '../database/transaction';
+import { preparedQuery, TransactionRunner } from '../database/transaction';
 import { JinliException } from '../errors/jinli.exception';
 
 export interface IdempotentRequest {
@@ -90,11 +90,13 @@ export class IdempotencyService {
       return await this.tx.run(async (m) => {
         // One round trip: try the key's lock and read a stored answer. A stored answer is replayed even
         // without the lock (another retry of the same key may be reading it too).
-        const [row] = (await m.query(
+        const [row] = await preparedQuery<Partial<StoredRow<T>> & { locked: boolean }>(
+          m,
+          'jinli_idempotency_lock',
           `SELECT pg_try_advisory_xact_lock($1::bigint) AS locked, r.request_hash, r.response_status, r.response_body
              FROM (SELECT 1) one LEFT JOIN idempotency_record r ON r.scope = $2 AND r.key = $3`,
           [lockId(request.scope, key), request.scope, key],
-        )) as (Partial<StoredRow<T>> & { locked: boolean })[];
+        );
         const done = replay(
           row.request_hash === null || row.request_hash === undefined ? undefined : (row as StoredRow<T>),
         );
@@ -107,7 +109,9 @@ export class IdempotencyService {
         }
         ran = true;
         const result = await work(m);
-        await m.query(
+        await preparedQuery(
+          m,
+          'jinli_idempotency_record',
           `INSERT INTO idempotency_record (scope, key, request_hash, state, response_status, response_body, created_at, completed_at)
            VALUES ($1, $2, $3, 'done', $4, $5, $6, $6)`,
           [request.scope, key, hash, result.status, JSON.stringify(result.body), this.clock.now()],

@@ -24,6 +24,7 @@ import {
   IdempotencyService,
   IdempotentResponse,
   isConstraintViolation,
+  preparedQuery,
   TransactionRunner,
 } from '@jinli/platform';
 import { ForgedCodeGuard } from '../codes/forged-code-guard';
@@ -33,7 +34,6 @@ import { RedemptionException } from '../redemption.exception';
 import { evaluateRedemption, RedemptionFacts, ruleFailure, UsageWindowRule } from '../rules/redemption-rules';
 import { SubsidyPart } from '../rules/subsidy-split';
 import { RedemptionView } from './redemption.views';
-import { lockId } from './sql';
 
 export interface RedeemInput {
   /** The scanned QR payload or the 18 digits. */
@@ -197,12 +197,13 @@ export class RedemptionService {
   ): Promise<RedemptionView> {
     const ctx = await this.authorize(actor, input.storeId, 'redemption.create', m, audit);
     const code = await this.checkCode(actor, ctx, input, audit);
-    const row = await this.loadFacts(m, code.voucherId);
-    // Scans of one citizen at one store are decided one at a time, so the repeat guard sees the other.
-    if (this.config.redemption.repeatWindowS > 0)
-      await m.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-        lockId('repeat', row.citizen_id, ctx.store.id),
-      ]);
+    // Scans of one citizen at one store are decided one at a time, so the repeat guard (a later
+    // statement, with a later snapshot) sees the other: the lock is taken while the facts are read.
+    const row = await this.loadFacts(
+      m,
+      code.voucherId,
+      this.config.redemption.repeatWindowS > 0 ? ctx.store.id : undefined,
+    );
     const facts = await this.facts(m, row, ctx, input.orderRef);
     const now = this.clock.now();
     const outcome = evaluateRedemption(facts, input.orderAmountFen, now, this.config.businessTimeZone);
@@ -229,7 +230,12 @@ export class RedemptionService {
     try {
       // One round trip: the guarded update is the proof under concurrency (only one transaction moves
       // the voucher out of 'claimed'); the redemption, its parts and the outbox event follow from it.
-      [written] = (await m.query(
+      [written] = await preparedQuery<{
+        id: number;
+        parts: { id: number; funder_id: number; amount_fen: number }[];
+      }>(
+        m,
+        'jinli_redemption_write',
         `WITH v AS (
            UPDATE voucher SET status = 'redeemed', status_changed_at = $2
             WHERE id = $1 AND status = 'claimed' AND valid_until > $2 RETURNING id),
@@ -272,7 +278,7 @@ export class RedemptionService {
           JSON.stringify(payload),
           OutboxTopic.RedemptionCreated,
         ],
-      )) as { id: number; parts: { id: number; funder_id: number; amount_fen: number }[] }[];
+      );
     } catch (e) {
       if (isConstraintViolation(e, 'uq_redemption_live_voucher'))
         throw new RedemptionException(
@@ -399,9 +405,17 @@ export class RedemptionService {
     return code;
   }
 
-  private async loadFacts(m: EntityManager, voucherId: number): Promise<FactsRow> {
-    const [row] = (await m.query(
-      `SELECT v.id, v.status, v.valid_from, v.valid_until, v.batch_id, v.citizen_id,
+  private async loadFacts(
+    m: EntityManager,
+    voucherId: number,
+    lockRepeatAtStore?: number,
+  ): Promise<FactsRow> {
+    const lock = lockRepeatAtStore !== undefined;
+    const [row] = await preparedQuery<FactsRow>(
+      m,
+      lock ? 'jinli_redemption_facts_locked' : 'jinli_redemption_facts',
+      `SELECT ${lock ? "pg_advisory_xact_lock(hashtextextended('jinli-repeat:' || v.citizen_id || ':' || $2, 0))," : ''}
+              v.id, v.status, v.valid_from, v.valid_until, v.batch_id, v.citizen_id,
               b.campaign_id, b.name AS batch_name, b.face_value_fen, b.threshold_fen, b.allowed_categories,
               b.allowed_districts, b.merchant_whitelist, b.usage_windows, b.refund_policy,
               b.status AS batch_status, c.status AS campaign_status,
@@ -412,8 +426,8 @@ export class RedemptionService {
                 WHERE cf.campaign_id = b.campaign_id) AS funders
          FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id JOIN campaign c ON c.id = b.campaign_id
         WHERE v.id = $1`,
-      [voucherId],
-    )) as FactsRow[];
+      lock ? [voucherId, lockRepeatAtStore] : [voucherId],
+    );
     if (!row) throw new RedemptionException('VOUCHER_NOT_FOUND', `Voucher ${voucherId} was not found`);
     return row;
   }
@@ -448,7 +462,9 @@ export class RedemptionService {
     const repeatSql = `(SELECT max(redeemed_at) FROM redemption
         WHERE store_id = $4 AND citizen_id = $5 AND status = 'active' AND redeemed_at > $6
           AND (order_ref IS NULL OR $2::text IS NULL) AND voucher_id <> $3)`;
-    const [o] = (await m.query(
+    const [o] = await preparedQuery<{ order_taken: boolean; repeat_at: Date | null }>(
+      m,
+      windowS > 0 ? 'jinli_redemption_order_repeat' : 'jinli_redemption_order',
       `SELECT EXISTS (SELECT 1 FROM redemption
                        WHERE merchant_id = $1 AND order_ref = $2 AND status = 'active' AND voucher_id <> $3)
                 AS order_taken,
@@ -463,7 +479,7 @@ export class RedemptionService {
             new Date(this.clock.nowMs() - windowS * 1000),
           ]
         : [ctx.merchant.id, orderRef ?? null, row.id],
-    )) as { order_taken: boolean; repeat_at: Date | null }[];
+    );
     facts.orderTaken = o.order_taken;
     if (o.repeat_at) facts.repeat = { redeemedAt: o.repeat_at, windowS };
     return facts;
