@@ -1,6 +1,7 @@
 import { describeError } from '../shared/errors';
 import {
   auditCheckState,
+  finishedRuns,
   auditSummary,
   hasBankFile,
   isOpen,
@@ -193,5 +194,43 @@ describe('the settlement console in words finance reads', () => {
     expect(describeError('PAYOUT_NOTHING_TO_PAY', { ids: [4, 5] })).toBe(
       '结算单 #4、#5 不是已批准且未进入打款批次的结算单，请刷新后重选',
     );
+  });
+});
+
+describe('finishedRuns', () => {
+  it('counts a just-started run that finished before the list was read (a fast run) as done', () => {
+    const watching = new Set([7]);
+    expect(finishedRuns(watching, [{ id: 7, status: 'completed' }])).toEqual({
+      finished: [7],
+      running: false,
+    });
+    expect(watching.size).toBe(0);
+    // Done once: the next poll does not reload again.
+    expect(finishedRuns(watching, [{ id: 7, status: 'completed' }])).toEqual({
+      finished: [],
+      running: false,
+    });
+  });
+
+  it('watches running runs until they end, failed ones included', () => {
+    const watching = new Set<number>();
+    expect(
+      finishedRuns(watching, [
+        { id: 8, status: 'running' },
+        { id: 9, status: 'running' },
+        { id: 3, status: 'completed' },
+      ]),
+    ).toEqual({ finished: [], running: true });
+    expect([...watching].sort()).toEqual([8, 9]);
+    expect(
+      finishedRuns(watching, [
+        { id: 8, status: 'failed' },
+        { id: 9, status: 'running' },
+      ]),
+    ).toEqual({ finished: [8], running: true });
+    expect(finishedRuns(watching, [{ id: 9, status: 'completed' }])).toEqual({
+      finished: [9],
+      running: false,
+    });
   });
 });

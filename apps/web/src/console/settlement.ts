@@ -301,3 +301,16 @@ export function auditSummary(checks: AuditCheck[]): string {
   const head = violations ? `${violations} 项不一致，请立即核查` : `${checks.length} 项核查均未发现账务错误`;
   return warnings ? `${head}；${warnings} 项提醒需关注` : head;
 }
+
+/**
+ * Which watched settlement runs are done, given the latest list of runs. `watching` holds the runs
+ * seen running or just started; it is updated in place. A run that finished before the list was
+ * read (a fast run, a slow page) is done too, so its statements are shown rather than missed.
+ */
+export function finishedRuns(watching: Set<number>, runs: Pick<Run, 'id' | 'status'>[]) {
+  const running = new Set(runs.filter((r) => r.status === 'running').map((r) => r.id));
+  const finished = [...watching].filter((id) => !running.has(id));
+  for (const id of finished) watching.delete(id);
+  for (const id of running) watching.add(id);
+  return { finished, running: running.size > 0 };
+}
