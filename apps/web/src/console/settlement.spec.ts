@@ -1,8 +1,8 @@
 import { describeError } from '../shared/errors';
 import {
   auditCheckState,
-  finishedRuns,
   auditSummary,
+  finishedRuns,
   hasBankFile,
   isOpen,
   lineNote,

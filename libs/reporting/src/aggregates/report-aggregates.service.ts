@@ -68,7 +68,7 @@ export class ReportAggregatesService implements OnModuleInit {
     const result = await this.tx.run(async (m) => {
       await m.query(`LOCK TABLE ${AGGREGATE_TABLES.join(', ')} IN EXCLUSIVE MODE`);
       await m.query(`SET LOCAL work_mem = '256MB'`);
-      // A rebuild reads every redemption (about 10 s a million here): the API's 30 s statement
+      // A rebuild reads every redemption (10-20 s a million on two cores): the API's 30 s statement
       // timeout is for requests, not for this job (reports keep reading the old figures meanwhile).
       await m.query(`SET LOCAL statement_timeout = 0`);
       for (const t of AGGREGATE_TABLES) await m.query(`DELETE FROM ${t}`);
