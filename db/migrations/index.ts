@@ -8,6 +8,7 @@ import { StatementLineReferences1764500200000 } from './1764500200000-statement-
 import { OneVoucherPerOrder1764700000000 } from './1764700000000-one-voucher-per-order';
 import { PayoutCorrections1764710000000 } from './1764710000000-payout-corrections';
 import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
+import { RedeemFunction1764720000000 } from './1764720000000-redeem-function';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   OneVoucherPerOrder1764700000000,
   PayoutCorrections1764710000000,
   SettlementGuards1764710100000,
+  RedeemFunction1764720000000,
 ];

@@ -10,7 +10,16 @@ export interface StoreContext {
   merchant: MerchantEntity;
 }
 
-interface StoreMerchantRow {
+/** The columns StoreAccessService decides on, of store `s` joined to its merchant `m`. */
+export const STORE_MERCHANT_COLUMNS = `s.id, s.merchant_id, s.name, s.district, s.address, s.status, s.created_at,
+  m.id AS m_id, m.name AS m_name, m.category AS m_category, m.district AS m_district,
+  m.status AS m_status, m.reject_reason AS m_reject_reason, m.contact_name AS m_contact_name,
+  m.contact_phone AS m_contact_phone, m.bank_account_name AS m_bank_account_name,
+  m.bank_name AS m_bank_name, m.bank_account_no AS m_bank_account_no, m.applied_at AS m_applied_at,
+  m.reviewed_at AS m_reviewed_at, m.reviewed_by AS m_reviewed_by, m.created_at AS m_created_at,
+  m.updated_at AS m_updated_at`;
+
+export interface StoreMerchantRow {
   id: number;
   merchant_id: number;
   name: string;
@@ -92,18 +101,24 @@ export class StoreAccessService {
     const [row] = await preparedQuery<StoreMerchantRow>(
       m,
       'jinli_store_access',
-      `SELECT s.id, s.merchant_id, s.name, s.district, s.address, s.status, s.created_at,
-              m.id AS m_id, m.name AS m_name, m.category AS m_category, m.district AS m_district,
-              m.status AS m_status, m.reject_reason AS m_reject_reason, m.contact_name AS m_contact_name,
-              m.contact_phone AS m_contact_phone, m.bank_account_name AS m_bank_account_name,
-              m.bank_name AS m_bank_name, m.bank_account_no AS m_bank_account_no, m.applied_at AS m_applied_at,
-              m.reviewed_at AS m_reviewed_at, m.reviewed_by AS m_reviewed_by, m.created_at AS m_created_at,
-              m.updated_at AS m_updated_at
-         FROM store s JOIN merchant m ON m.id = s.merchant_id
-        WHERE s.id = $1`,
+      `SELECT ${STORE_MERCHANT_COLUMNS} FROM store s JOIN merchant m ON m.id = s.merchant_id WHERE s.id = $1`,
       [storeId],
     );
-    const store = row ? toStore(row) : null;
+    return this.checkStore(actor, storeId, action, row, audit);
+  }
+
+  /**
+   * The decision of assertStore on a row the caller read itself (STORE_MERCHANT_COLUMNS of store `s`
+   * joined to merchant `m`; store columns null or no row when there is no such store).
+   */
+  async checkStore(
+    actor: Actor,
+    storeId: number,
+    action: string,
+    row: StoreMerchantRow | undefined,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<StoreContext> {
+    const store = row && row.id !== null ? toStore(row) : null;
     const merchant: MerchantEntity | null = store?.merchant ?? null;
     const isStaff = actor.role === Role.Cashier || actor.role === Role.MerchantOwner;
     if (!store || !merchant || !isStaff || store.merchantId !== actor.merchantId) {

@@ -72,13 +72,25 @@ export async function preparedQuery<T>(
 ): Promise<T[]> {
   const runner = m.queryRunner as
     (EntityManager['queryRunner'] & { connect(): Promise<unknown> }) | undefined;
-  if (!runner || runner.isReleased) {
-    const result = (await m.query(text, params)) as T[] | [T[], number];
-    return Array.isArray(result[0]) && result.length === 2 && typeof result[1] === 'number'
-      ? (result[0] as T[])
-      : (result as T[]);
-  }
+  if (!runner || runner.isReleased) return pooledQuery<T>(m.connection, name, text, params);
   const client = (await runner.connect()) as PgClientLike;
   const { rows } = await client.query({ name, text, values: params });
+  return rows as T[];
+}
+
+/**
+ * Runs a hot statement outside any transaction (autocommit: a single statement is its own
+ * transaction) as a named prepared statement on whichever pooled connection is free: one round trip,
+ * parsed and planned once per connection. Errors are the driver's (pgErrorOf reads them).
+ */
+export async function pooledQuery<T>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master?: PgClientLike }).master;
+  if (!pool) throw new Error('pooledQuery needs the PostgreSQL driver with its pool connected');
+  const { rows } = await pool.query({ name, text, values: params });
   return rows as T[];
 }

@@ -21,7 +21,7 @@ export interface IdempotentResponse<T> {
   replayed: boolean;
 }
 
-interface StoredRow<T> {
+export interface StoredRow<T> {
   request_hash: string;
   response_status: number;
   response_body: T;
@@ -40,6 +40,8 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
  * redemption rules depend on the time of day and a stored refusal would outlive its cause.
  * The in-flight lock is a transaction-scoped advisory lock: it cannot outlive a crashed process. The
  * record's primary key is the final proof: a second answer for a key can never commit.
+ * Redemption keeps the same protocol inside one database statement (redeem_voucher, see
+ * RedemptionService), using lockId(), replay() and stored() from here.
  */
 @Injectable()
 export class IdempotencyService {
@@ -69,22 +71,40 @@ export class IdempotencyService {
     return createHash('sha256').update(stableJson(fingerprint)).digest('hex');
   }
 
+  /**
+   * The stored answer for a request with this hash, or IDEMPOTENCY_KEY_REUSED when the key was used
+   * for another request; undefined when nothing is stored.
+   */
+  static replay<T>(stored: StoredRow<T> | undefined, hash: string): IdempotentResponse<T> | undefined {
+    if (!stored) return undefined;
+    if (stored.request_hash !== hash) {
+      throw new JinliException(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used for another request; use a new key for a new request',
+      );
+    }
+    return { status: stored.response_status, body: stored.response_body, replayed: true };
+  }
+
+  static inProgress(): JinliException {
+    return new JinliException(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed; retry it in a moment',
+    );
+  }
+
+  /** The transaction-scoped advisory lock that marks a key's request in flight (a 64-bit id). */
+  static lockId(scope: string, key: string): string {
+    return createHash('sha256').update(`idempotency\0${scope}\0${key}`).digest().readBigInt64BE(0).toString();
+  }
+
   async run<T>(
     request: IdempotentRequest,
     work: (manager: EntityManager) => Promise<{ status: number; body: T }>,
   ): Promise<IdempotentResponse<T>> {
     const key = IdempotencyService.checkKey(request.key);
     const hash = IdempotencyService.hash(request.fingerprint);
-    const replay = (stored: StoredRow<T> | undefined): IdempotentResponse<T> | undefined => {
-      if (!stored) return undefined;
-      if (stored.request_hash !== hash) {
-        throw new JinliException(
-          'IDEMPOTENCY_KEY_REUSED',
-          'This Idempotency-Key was used for another request; use a new key for a new request',
-        );
-      }
-      return { status: stored.response_status, body: stored.response_body, replayed: true };
-    };
+    const replay = (stored: StoredRow<T> | undefined) => IdempotencyService.replay(stored, hash);
     let ran = false;
     try {
       return await this.tx.run(async (m) => {
@@ -95,18 +115,13 @@ export class IdempotencyService {
           'jinli_idempotency_lock',
           `SELECT pg_try_advisory_xact_lock($1::bigint) AS locked, r.request_hash, r.response_status, r.response_body
              FROM (SELECT 1) one LEFT JOIN idempotency_record r ON r.scope = $2 AND r.key = $3`,
-          [lockId(request.scope, key), request.scope, key],
+          [IdempotencyService.lockId(request.scope, key), request.scope, key],
         );
         const done = replay(
           row.request_hash === null || row.request_hash === undefined ? undefined : (row as StoredRow<T>),
         );
         if (done) return done;
-        if (!row.locked) {
-          throw new JinliException(
-            'IDEMPOTENCY_IN_PROGRESS',
-            'A request with this Idempotency-Key is still being processed; retry it in a moment',
-          );
-        }
+        if (!row.locked) throw IdempotencyService.inProgress();
         ran = true;
         const result = await work(m);
         await preparedQuery(
@@ -130,7 +145,8 @@ export class IdempotencyService {
     }
   }
 
-  private async stored<T>(m: EntityManager, scope: string, key: string): Promise<StoredRow<T> | undefined> {
+  /** The stored answer of a key, if any (read outside any transaction: committed answers only). */
+  async stored<T>(m: EntityManager, scope: string, key: string): Promise<StoredRow<T> | undefined> {
     const [row] = (await m.query(
       `SELECT request_hash, response_status, response_body FROM idempotency_record WHERE scope = $1 AND key = $2`,
       [scope, key],
@@ -149,10 +165,6 @@ export class IdempotencyService {
   }
 }
 
-/** A 64-bit advisory lock id for one scope and key. */
-function lockId(scope: string, key: string): string {
-  return createHash('sha256').update(`idempotency\0${scope}\0${key}`).digest().readBigInt64BE(0).toString();
-}
 
 /** JSON with sorted object keys, so the same request always hashes the same. */
 export function stableJson(value: unknown): string {

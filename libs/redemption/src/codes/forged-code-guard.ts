@@ -16,41 +16,45 @@ export type ForgedScope = 'cashier' | 'store' | 'merchant';
 const SCOPES: ForgedScope[] = ['cashier', 'store', 'merchant'];
 
 /**
- * Counts the scan in every key before its code is checked, so a burst of parallel guesses cannot all
- * read a count from before any of them was added. If a key is then above its limit, every key goes
- * back down and the answer names it: {index, count before this scan}; {0, 0} lets the scan through.
+ * One call per scan, after its code was checked. A forged code is counted in every key and, if a key
+ * is then above its limit, every key goes back down and the answer names it: {index, count before
+ * this scan}. Any other scan is counted nowhere: it is only refused while a key has reached its limit.
+ * Counting and deciding are one atomic step, so a burst of parallel guesses gets exactly `limit`
+ * answers "forged" and every later scan, a lucky genuine guess included, "blocked". {0, 0} lets the
+ * scan through.
  */
-const ADMIT_LUA = `
-local ttl = tonumber(ARGV[#KEYS + 1])
-local counts = {}
-for i = 1, #KEYS do
-  counts[i] = redis.call('INCR', KEYS[i])
-  if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ttl) end
+const SCAN_LUA = `
+local forged = ARGV[#KEYS + 2] == '1'
+if forged then
+  local ttl = tonumber(ARGV[#KEYS + 1])
+  local counts = {}
+  for i = 1, #KEYS do
+    counts[i] = redis.call('INCR', KEYS[i])
+    if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ttl) end
+  end
+  for i = 1, #KEYS do
+    if counts[i] > tonumber(ARGV[i]) then
+      for j = 1, #KEYS do redis.call('DECR', KEYS[j]) end
+      return {i, counts[i] - 1}
+    end
+  end
+  return {0, 0}
 end
 for i = 1, #KEYS do
-  if counts[i] > tonumber(ARGV[i]) then
-    for j = 1, #KEYS do redis.call('DECR', KEYS[j]) end
-    return {i, counts[i] - 1}
-  end
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count >= tonumber(ARGV[i]) then return {i, count} end
 end
 return {0, 0}`;
 
-/** Takes back the count of a scan whose code was not forged (keys whose window is gone stay gone). */
-const RELEASE_LUA = `
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
-end
-return 1`;
-
 interface GuardCommands {
-  jinliForgedAdmit(...args: (string | number)[]): Promise<[number, number]>;
-  jinliForgedRelease(...args: (string | number)[]): Promise<number>;
+  jinliForgedScan(...args: (string | number)[]): Promise<[number, number]>;
 }
 
-/** A scan let through: forged codes stay counted, anything else gives its count back. */
-export interface ScanTicket {
-  release(): Promise<void>;
-}
+/** What the guard says of one scan: through, blocked (with the scope at its limit), or unknown. */
+export type ScanVerdict =
+  | { kind: 'through' }
+  | { kind: 'blocked'; scope: ForgedScope; forgedCodes: number; retryAfterS: number }
+  | { kind: 'unavailable'; error: Error };
 
 const blocks = counter('jinli_forged_code_blocks_total', 'Scans refused by the forged-code guard', ['scope']);
 
@@ -73,9 +77,8 @@ export class ForgedCodeGuard {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const c = redis.client as Redis & Partial<GuardCommands>;
-    if (!c.jinliForgedAdmit) {
-      redis.client.defineCommand('jinliForgedAdmit', { numberOfKeys: 3, lua: ADMIT_LUA });
-      redis.client.defineCommand('jinliForgedRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
+    if (!c.jinliForgedScan) {
+      redis.client.defineCommand('jinliForgedScan', { numberOfKeys: 3, lua: SCAN_LUA });
     }
     this.client = c as Redis & GuardCommands;
     this.windowMs = config.redemption.forgedWindowS * 1000;
@@ -97,26 +100,48 @@ export class ForgedCodeGuard {
     ];
   }
 
-  /** Lets a scan through, or refuses it (RATE_LIMITED, audited) or, without Redis, UNAVAILABLE. */
-  async admit(
-    actor: Actor,
-    storeId: number,
-    merchantId: number,
-    audit: AuditSink = (entry) => this.audit.record(entry),
-  ): Promise<ScanTicket> {
+  /**
+   * Asks about one scan whose code was checked: a forged one is counted, any other only compared
+   * with the limits (so it may run beside the scan's database read). Never throws: enforce() acts
+   * on the verdict.
+   */
+  async scan(actor: Pick<Actor, 'id'>, storeId: number, merchantId: number, forged: boolean): Promise<ScanVerdict> {
     const now = this.clock.nowMs();
-    const keys = this.keys(actor, storeId, merchantId, now);
     let answer: [number, number];
     try {
-      answer = await this.client.jinliForgedAdmit(
-        ...keys,
+      answer = await this.client.jinliForgedScan(
+        ...this.keys(actor, storeId, merchantId, now),
         this.limits.cashier,
         this.limits.store,
         this.limits.merchant,
         Math.ceil((2 * this.windowMs) / 1000),
+        forged ? 1 : 0,
       );
     } catch (e) {
-      this.log.error(`forged-code guard unavailable, scan refused: ${(e as Error).message}`);
+      return { kind: 'unavailable', error: e as Error };
+    }
+    const [index, count] = answer.map(Number);
+    if (index === 0) return { kind: 'through' };
+    const retryAfterS = Math.max(
+      Math.ceil(((Math.floor(now / this.windowMs) + 1) * this.windowMs - now) / 1000),
+      1,
+    );
+    return { kind: 'blocked', scope: SCOPES[index - 1], forgedCodes: count, retryAfterS };
+  }
+
+  /**
+   * Refuses a blocked scan (RATE_LIMITED) or, when Redis could not answer, any scan (UNAVAILABLE):
+   * it fails closed rather than unguarded. Both are audited.
+   */
+  async enforce(
+    actor: Actor,
+    storeId: number,
+    verdict: ScanVerdict,
+    audit: AuditSink = (entry) => this.audit.record(entry),
+  ): Promise<void> {
+    if (verdict.kind === 'through') return;
+    if (verdict.kind === 'unavailable') {
+      this.log.error(`forged-code guard unavailable, scan refused: ${verdict.error.message}`);
       await audit({
         actor,
         action: 'redemption.scan_blocked',
@@ -130,42 +155,27 @@ export class ForgedCodeGuard {
         'Voucher scanning is paused: the guard against forged codes cannot be checked; try again shortly',
       );
     }
-    const [index, count] = answer.map(Number);
-    if (index > 0) {
-      const scope = SCOPES[index - 1];
-      const retryAfterS = Math.max(
-        Math.ceil(((Math.floor(now / this.windowMs) + 1) * this.windowMs - now) / 1000),
-        1,
-      );
-      const details = {
-        scope,
-        forgedCodes: count,
-        limit: this.limits[scope],
-        windowS: this.windowMs / 1000,
-        retryAfterS,
-      };
-      blocks.inc({ scope });
-      await audit({
-        actor,
-        action: 'redemption.scan_blocked',
-        entityType: 'store',
-        entityId: storeId,
-        outcome: 'denied',
-        details: { reason: 'forged_code_limit', ...details },
-      });
-      throw new RedemptionException(
-        'RATE_LIMITED',
-        `Too many invalid voucher codes from this ${scope}; scanning is paused for ${retryAfterS} s`,
-        details,
-      );
-    }
-    return {
-      release: () =>
-        this.client.jinliForgedRelease(...keys).then(
-          () => undefined,
-          // The count stays until its window ends: a slightly early block, never a missed one.
-          (e: Error) => this.log.warn(`forged-code guard: could not release a scan: ${e.message}`),
-        ),
+    const { scope, forgedCodes, retryAfterS } = verdict;
+    const details = {
+      scope,
+      forgedCodes,
+      limit: this.limits[scope],
+      windowS: this.windowMs / 1000,
+      retryAfterS,
     };
+    blocks.inc({ scope });
+    await audit({
+      actor,
+      action: 'redemption.scan_blocked',
+      entityType: 'store',
+      entityId: storeId,
+      outcome: 'denied',
+      details: { reason: 'forged_code_limit', ...details },
+    });
+    throw new RedemptionException(
+      'RATE_LIMITED',
+      `Too many invalid voucher codes from this ${scope}; scanning is paused for ${retryAfterS} s`,
+      details,
+    );
   }
 }
