@@ -165,7 +165,6 @@ export class IdempotencyService {
   }
 }
 
-
 /** JSON with sorted object keys, so the same request always hashes the same. */
 export function stableJson(value: unknown): string {
   if (value === undefined) return 'null';

@@ -105,7 +105,12 @@ export class ForgedCodeGuard {
    * with the limits (so it may run beside the scan's database read). Never throws: enforce() acts
    * on the verdict.
    */
-  async scan(actor: Pick<Actor, 'id'>, storeId: number, merchantId: number, forged: boolean): Promise<ScanVerdict> {
+  async scan(
+    actor: Pick<Actor, 'id'>,
+    storeId: number,
+    merchantId: number,
+    forged: boolean,
+  ): Promise<ScanVerdict> {
     const now = this.clock.nowMs();
     let answer: [number, number];
     try {

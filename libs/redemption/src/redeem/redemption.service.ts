@@ -359,9 +359,13 @@ export class RedemptionService {
         facts.repeat = { redeemedAt: new Date(r.redeemedAt), windowS: this.config.redemption.repeatWindowS };
         return refuse(evaluateRedemption(facts, input.orderAmountFen, now, tz));
       case 'taken':
-        throw new RedemptionException('VOUCHER_ALREADY_REDEEMED', 'The voucher was redeemed or changed meanwhile', {
-          voucherId,
-        });
+        throw new RedemptionException(
+          'VOUCHER_ALREADY_REDEEMED',
+          'The voucher was redeemed or changed meanwhile',
+          {
+            voucherId,
+          },
+        );
     }
   }
 
@@ -449,7 +453,12 @@ export class RedemptionService {
   }
 
   /** authorize() on a store row read with the scan's facts. */
-  private async checkStore(actor: Actor, storeId: number, action: string, row: ReadRow): Promise<StoreContext> {
+  private async checkStore(
+    actor: Actor,
+    storeId: number,
+    action: string,
+    row: ReadRow,
+  ): Promise<StoreContext> {
     const ctx = await this.access.checkStore(actor, storeId, action, row);
     await this.cashierAtOwnStore(actor, storeId, action);
     return ctx;
