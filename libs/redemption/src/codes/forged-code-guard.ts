@@ -145,19 +145,25 @@ export class ForgedCodeGuard {
     audit: AuditSink = (entry) => this.audit.record(entry),
   ): Promise<void> {
     if (verdict.kind === 'through') return;
-    if (verdict.kind === 'unavailable') {
-      this.log.error(`forged-code guard unavailable, scan refused: ${verdict.error.message}`);
+    const refuse = async (details: Record<string, unknown>, error: RedemptionException): Promise<never> => {
       await audit({
         actor,
         action: 'redemption.scan_blocked',
         entityType: 'store',
         entityId: storeId,
         outcome: 'denied',
-        details: { reason: 'guard_unavailable' },
+        details,
       });
-      throw new RedemptionException(
-        'UNAVAILABLE',
-        'Voucher scanning is paused: the guard against forged codes cannot be checked; try again shortly',
+      throw error;
+    };
+    if (verdict.kind === 'unavailable') {
+      this.log.error(`forged-code guard unavailable, scan refused: ${verdict.error.message}`);
+      return refuse(
+        { reason: 'guard_unavailable' },
+        new RedemptionException(
+          'UNAVAILABLE',
+          'Voucher scanning is paused: the guard against forged codes cannot be checked; try again shortly',
+        ),
       );
     }
     const { scope, forgedCodes, retryAfterS } = verdict;
@@ -169,18 +175,13 @@ export class ForgedCodeGuard {
       retryAfterS,
     };
     blocks.inc({ scope });
-    await audit({
-      actor,
-      action: 'redemption.scan_blocked',
-      entityType: 'store',
-      entityId: storeId,
-      outcome: 'denied',
-      details: { reason: 'forged_code_limit', ...details },
-    });
-    throw new RedemptionException(
-      'RATE_LIMITED',
-      `Too many invalid voucher codes from this ${scope}; scanning is paused for ${retryAfterS} s`,
-      details,
+    return refuse(
+      { reason: 'forged_code_limit', ...details },
+      new RedemptionException(
+        'RATE_LIMITED',
+        `Too many invalid voucher codes from this ${scope}; scanning is paused for ${retryAfterS} s`,
+        details,
+      ),
     );
   }
 }

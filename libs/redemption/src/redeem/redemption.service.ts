@@ -150,11 +150,10 @@ interface IdempotencyRequest {
   hash: string;
 }
 
-/** A scan that passed the store and code checks: the facts read, the store and the verified code. */
+/** A scan that passed the store and code checks: the facts read and the store. */
 interface Scan {
   row: ReadRow;
   ctx: StoreContext;
-  code: VerifiedCode;
 }
 
 const redemptionsTotal = counter('jinli_redemptions_total', 'Redemptions committed');
@@ -410,7 +409,7 @@ export class RedemptionService {
       const voucherId = (code as VerifiedCode).voucherId;
       throw new RedemptionException('VOUCHER_NOT_FOUND', `Voucher ${voucherId} was not found`);
     }
-    return { row, ctx, code: code as VerifiedCode };
+    return { row, ctx };
   }
 
   /** The facts of one scan, in one round trip outside any transaction. */
