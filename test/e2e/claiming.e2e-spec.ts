@@ -57,9 +57,34 @@ describe('claiming routes', () => {
     expect(
       (await api.request('POST', '/api/v1/claiming/batches/abc/claim', { token: citizen.token })).status,
     ).toBe(400);
+    // Past the fast path's id range: Nest's route and its pipe answer.
+    const huge = await api.request('POST', claimUrl(2_147_483_648), { token: citizen.token });
+    expect(huge.status).toBe(400);
     const missing = await api.request('POST', claimUrl(999_999), { token: citizen.token });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('BATCH_NOT_FOUND');
+  });
+
+  it('answers claims at the front door: a body is never read, the request id still comes back', async () => {
+    const batch = await f.batch({
+      quota: 10,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }],
+    });
+    const citizen = await f.citizen();
+    // Any other route refuses a text/plain body with 415 before its handler runs.
+    const elsewhere = await api.request('POST', '/api/v1/auth/staff/sign-in', {
+      raw: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(elsewhere.status).toBe(415);
+    const res = await api.request('POST', claimUrl(batch.id), {
+      token: citizen.token,
+      raw: 'hello',
+      headers: { 'content-type': 'text/plain', 'x-request-id': 'drop-0001' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ batchId: batch.id, status: 'claimed' });
+    expect(res.headers['x-request-id']).toBe('drop-0001');
   });
 
   it('rate-limits a citizen pressing too often and an address sending too much, with Retry-After', async () => {

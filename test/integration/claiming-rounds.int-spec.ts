@@ -132,7 +132,7 @@ describe('claim rounds', () => {
     expect(fast.status).toBe(409);
     expect(fast.body.code).toBe('CLAIM_ROUND_SOLD_OUT');
     expect(fast.body.details.nextRoundOpensAt).toBe(new Date(now + HOUR).toISOString());
-    // Answered at the front door, before the body is even parsed (soldOutHook).
+    // Answered at the front door, before the body is even parsed (claimFastPath).
     const unparsed = await api.request('POST', claimUrl(batch.id), { raw: '{not json' });
     expect(unparsed.status).toBe(409);
     expect(unparsed.body.code).toBe('CLAIM_ROUND_SOLD_OUT');

@@ -2,10 +2,11 @@ import { Controller, Get, HttpCode, Param, Post, Req, RequestMethod, Res } from 
 import type { RouteInfo } from '@nestjs/common/interfaces';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CatalogueService, ClaimingException, ClaimService, SoldOutBoard } from '@jinli/claiming';
+import { CatalogueService, ClaimService, SoldOutBoard } from '@jinli/claiming';
 import { Public } from '@jinli/platform';
 import { API } from '../common/api';
 import { IdPipe } from '../common/validators';
+import { retryAfterS } from './claim-fast-path';
 
 /** Routes that answer a voucher drop's burst: no per-request access log (see loggerParams). */
 export const CLAIM_HOT_ROUTES: RouteInfo[] = [
@@ -24,7 +25,9 @@ export class ClaimsController {
 
   /**
    * Public at guard level on purpose: a sold-out answer comes from memory before the token is even
-   * looked at (most requests of a drop). Anything else verifies the bearer token itself.
+   * looked at (most requests of a drop). Anything else verifies the bearer token itself. Claims are
+   * normally answered by claimFastPath before they reach Nest; this method is the same answer for
+   * what that hook passes on, and documents the route.
    */
   @Public()
   @ApiBearerAuth()
@@ -50,10 +53,8 @@ export class ClaimsController {
     try {
       return await this.claims.claim(batchId, citizenId, req.ip);
     } catch (e) {
-      if (e instanceof ClaimingException && e.code === 'RATE_LIMITED') {
-        const details = e.details as { retryAfterS?: number } | undefined;
-        void reply.header('retry-after', String(details?.retryAfterS ?? 1));
-      }
+      const retryAfter = retryAfterS(e);
+      if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
       throw e;
     }
   }
