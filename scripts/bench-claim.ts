@@ -1,12 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import { JwtService } from '@nestjs/jwt';
 import { claimKeys, defineGateCommands, fullMeta, parseReserve, reserveCall } from '@jinli/claiming';
 import { Role } from '@jinli/contracts';
 import { loadConfig, redisOptions, TokenService } from '@jinli/platform';
@@ -75,6 +74,9 @@ function options(argv: string[]): Options {
 const BENCH_DB = 'jinli_bench_claiming';
 const PREFIX = 'jbench-claiming:';
 const CHILD_ENV_RAISED = { CLAIM_RATE_PER_IP: '1000000000', CLAIM_BENCH_ROUTES: 'true' };
+
+/** USER_HZ: the unit of /proc/<pid>/stat times on Linux. */
+const CLOCK_TICKS_PER_S = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   let api: ChildProcess | undefined;
   try {
     const seeded = await seed(ds, opt);
-    const tokens = mintTokens(config.auth.jwtSecret, config, seeded.citizenIds);
+    const tokens = mintTokens(config, seeded.citizenIds);
     log(
       `seeded: batch ${seeded.batchId} (quota ${opt.quota}), naive batch ${seeded.naiveBatchId}, ${seeded.citizenIds.length} citizens with tokens`,
     );
@@ -183,6 +185,9 @@ async function main(): Promise<void> {
       `/api/v1/claiming/batches/${seeded.batchId}/claim`,
       tokens.slice(0, opt.claims),
       opt.connections,
+      undefined,
+      'POST',
+      api.pid,
     );
     const acceptedPerS = burst.accepted / Math.max((burst.lastAcceptedAt - burst.startedAt) / 1000, 1e-3);
     const totalS = (burst.endedAt - burst.startedAt) / 1000;
@@ -196,6 +201,8 @@ async function main(): Promise<void> {
       `  answers: ${JSON.stringify(burst.byStatus)}; sold-out answers after the sell-out: ${Math.round(soldOutTail)} /s`,
     );
     log(`  writer: ${await writerStats(base)}`);
+    const cpuPerClaim = burst.apiCpuMsPerAccepted === null ? null : round2(burst.apiCpuMsPerAccepted);
+    log(`  API process CPU until the sell-out: ${cpuPerClaim ?? 'unknown'} ms per accepted claim`);
 
     // (b) hello against sold-out answers in steady state: same process, same client work (a bearer
     // token set per request), same duration; alternated twice and the best of each kept, since a
@@ -293,6 +300,7 @@ async function main(): Promise<void> {
       ratio_vs_naive: round2(acceptedPerS / naivePerS),
       soldout_vs_hello: round2(soldOutPerS / helloPerS),
       audit_ok: audit.ok,
+      api_cpu_ms_per_accepted: cpuPerClaim,
     };
     log(
       `ratios: accepted/raw Lua ${result.ratio_vs_redis}, accepted/naive ${result.ratio_vs_naive}, sold-out/hello ${result.soldout_vs_hello}`,
@@ -381,8 +389,8 @@ async function seed(ds: ReturnType<typeof createDataSource>, opt: Options) {
   });
 }
 
-function mintTokens(secret: string, config: ReturnType<typeof loadConfig>, ids: number[]): string[] {
-  const tokens = new TokenService(new JwtService({ secret, signOptions: { algorithm: 'HS256' } }), config);
+function mintTokens(config: ReturnType<typeof loadConfig>, ids: number[]): string[] {
+  const tokens = new TokenService(config);
   const now = Date.now();
   return ids.map((id) => tokens.issue({ id, role: Role.Citizen }, now).accessToken);
 }
@@ -470,6 +478,20 @@ interface RunResult {
   soldOutAfterLastAccept: number;
   p50: number;
   p99: number;
+  /** CPU time of the API process per accepted claim until the sell-out (ms), when it could be read. */
+  apiCpuMsPerAccepted: number | null;
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc), or null. */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -483,6 +505,7 @@ async function claimRun(
   connections: number,
   durationS?: number,
   method: 'GET' | 'POST' = 'POST',
+  apiPid?: number,
 ): Promise<RunResult> {
   let i = 0;
   const byStatus: Record<string, number> = {};
@@ -490,6 +513,13 @@ async function claimRun(
   let lastAcceptedAt = 0;
   let soldOutTotal = 0;
   let soldOutAtLastAccept = 0;
+  // The API's CPU time, read every 100 ms with the number of claims accepted by then.
+  const cpu0 = cpuMs(apiPid);
+  const cpuSamples: { at: number; ms: number; accepted: number }[] = [];
+  const sampler = setInterval(() => {
+    const ms = cpuMs(apiPid);
+    if (ms !== null) cpuSamples.push({ at: performance.now(), ms, accepted });
+  }, 100);
   // Without a callback autocannon returns its event emitter, which is also a promise of the result.
   const instance = autocannon({
     url: base,
@@ -520,6 +550,10 @@ async function claimRun(
   });
   const result = await instance;
   const endedAt = performance.now();
+  clearInterval(sampler);
+  const lastBeforeSellOut = cpuSamples.filter((x) => x.at <= lastAcceptedAt && x.accepted > 0).pop();
+  const apiCpuMsPerAccepted =
+    cpu0 !== null && lastBeforeSellOut ? (lastBeforeSellOut.ms - cpu0) / lastBeforeSellOut.accepted : null;
   return {
     total: result.requests.total,
     accepted,
@@ -531,6 +565,7 @@ async function claimRun(
     soldOutAfterLastAccept: soldOutTotal - soldOutAtLastAccept,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    apiCpuMsPerAccepted,
   };
 }
 

@@ -5,7 +5,6 @@ import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { JwtService } from '@nestjs/jwt';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Role } from '@jinli/contracts';
@@ -199,10 +198,7 @@ async function main(): Promise<void> {
   const now = new Date();
   const { voucherIds, cashiers, merchantId } = await seed(config.database.url, total, TILLS, now);
 
-  const tokens = new TokenService(
-    new JwtService({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' } }),
-    config,
-  );
+  const tokens = new TokenService(config);
   const tills = cashiers.map((c, i) => ({
     port: ports[i % PROCESSES],
     storeId: c.store_id,

@@ -1,6 +1,4 @@
-import { createSecretKey } from 'node:crypto';
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { AuditService } from './audit/audit.service';
 import { DomainEvents } from './events/domain-events';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -58,12 +56,6 @@ export class PlatformModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(options.entities, options.applicationName),
         RedisModule,
-        // A KeyObject, not the string: given a string, jsonwebtoken first tries (and fails) to parse it
-        // as a public key on every verify, which was a fifth of the claim route's CPU under a burst.
-        JwtModule.register({
-          secret: createSecretKey(Buffer.from(config.auth.jwtSecret)),
-          signOptions: { algorithm: 'HS256' },
-        }),
       ],
       providers,
       exports: [
@@ -71,7 +63,6 @@ export class PlatformModule {
         ConfigModule,
         DatabaseModule,
         RedisModule,
-        JwtModule,
       ],
     };
   }

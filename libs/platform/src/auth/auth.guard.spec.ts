@@ -1,6 +1,5 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import { Role } from '@jinli/contracts';
 import { ManualClock } from '../clock/clock';
 import { loadConfig } from '../config/app-config';
@@ -18,7 +17,7 @@ class Routes {
 
 describe('AuthGuard', () => {
   const config = loadConfig({ NODE_ENV: 'test' });
-  const tokens = new TokenService(new JwtService({ secret: config.auth.jwtSecret }), config);
+  const tokens = new TokenService(config);
   const clock = new ManualClock('2020-07-10T02:00:00Z');
   const sut = new AuthGuard(new Reflector(), tokens, clock);
   const context = (handler: keyof Routes, authorization?: string) => {
