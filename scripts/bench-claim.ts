@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -178,6 +178,8 @@ async function main(): Promise<void> {
     await autocannon({ url: `${base}/api/v1/claiming/hello`, connections: opt.connections, duration: 1 });
     // Citizens open the page before the round: the catalogue loads the batch's counters.
     await fetch(`${base}/api/v1/claiming/campaigns`);
+    // Reading the metrics resets the event-loop delay histogram: what writerStats reads is the burst's.
+    await (await fetch(`${base}/metrics`)).text();
 
     // The burst --------------------------------------------------------------------------------
     const burst = await claimRun(
@@ -196,6 +198,10 @@ async function main(): Promise<void> {
     log(
       `burst: ${burst.accepted} accepted in ${round1((burst.lastAcceptedAt - burst.startedAt) / 1000)} s = ${Math.round(acceptedPerS)} claims/s; ` +
         `${burst.total} requests in ${round1(totalS)} s = ${Math.round(burst.total / totalS)} req/s; p50 ${burst.p50} ms, p99 ${burst.p99} ms`,
+    );
+    log(
+      `  latency: accepted claims alone p50 ${burst.acceptedP50} ms, p99 ${burst.acceptedP99} ms; ` +
+        `answers in the first second p99 ${burst.firstSecondP99} ms, after it p99 ${burst.afterFirstSecondP99} ms`,
     );
     log(
       `  answers: ${JSON.stringify(burst.byStatus)}; sold-out answers after the sell-out: ${Math.round(soldOutTail)} /s`,
@@ -281,6 +287,10 @@ async function main(): Promise<void> {
       requests_per_s: Math.round(burst.total / totalS),
       p50_ms: burst.p50,
       p99_ms: burst.p99,
+      accepted_p50_ms: burst.acceptedP50,
+      accepted_p99_ms: burst.acceptedP99,
+      p99_first_s_ms: burst.firstSecondP99,
+      p99_after_first_s_ms: burst.afterFirstSecondP99,
       quota: opt.quota,
       claims: opt.claims,
       connections: opt.connections,
@@ -324,6 +334,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 /** The claim writer's own figures, from the API's Prometheus metrics. */
 async function writerStats(base: string): Promise<string> {
   const text = await (await fetch(`${base}/metrics`)).text();
+  writeFileSync(join(DATA_DIR, 'bench-claim-metrics.txt'), text);
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
   const inserts = value('jinli_claim_insert_rows_count');
   const rows = value('jinli_claim_insert_rows_sum');
@@ -332,7 +343,8 @@ async function writerStats(base: string): Promise<string> {
   const mean = (h: string) => round1((value(`${h}_sum`) / value(`${h}_count`)) * 1000);
   return (
     `${inserts} inserts, ${round1(rows / inserts)} rows each, ${round1(insertMs)} ms per insert, ${round1(queueMs)} ms queued before it; ` +
-    `gate call ${mean('jinli_claim_reserve_seconds')} ms, accepted claim ${mean('jinli_claim_accepted_seconds')} ms (means)`
+    `gate call ${mean('jinli_claim_reserve_seconds')} ms, accepted claim ${mean('jinli_claim_accepted_seconds')} ms (means); ` +
+    `event-loop delay mean ${round1(value('nodejs_eventloop_lag_mean_seconds') * 1000)} ms, p99 ${round1(value('nodejs_eventloop_lag_p99_seconds') * 1000)} ms`
   );
 }
 
@@ -478,8 +490,21 @@ interface RunResult {
   soldOutAfterLastAccept: number;
   p50: number;
   p99: number;
+  /** Latency of the 201 answers alone (ms). */
+  acceptedP50: number;
+  acceptedP99: number;
+  /** p99 of the answers received in the first second of the run, and of those after it (ms). */
+  firstSecondP99: number;
+  afterFirstSecondP99: number;
   /** CPU time of the API process per accepted claim until the sell-out (ms), when it could be read. */
   apiCpuMsPerAccepted: number | null;
+}
+
+/** The q-quantile of `values` (nearest rank, whole ms), 0 when there are none. */
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 }
 
 /** User + system CPU time of a process so far, in ms (Linux /proc), or null. */
@@ -538,10 +563,16 @@ async function claimRun(
     ],
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   const startedAt = performance.now();
-  instance.on('response', (_client, status) => {
+  const acceptedMs: number[] = [];
+  // Latencies of answers received in the first second (new connections, a cold claim path) and after.
+  const firstSecondMs: number[] = [];
+  const afterMs: number[] = [];
+  instance.on('response', (_client, status, _bytes, responseTime) => {
     byStatus[status] = (byStatus[status] ?? 0) + 1;
+    (performance.now() - startedAt < 1000 ? firstSecondMs : afterMs).push(responseTime);
     if (status === 201) {
       accepted += 1;
+      acceptedMs.push(responseTime);
       lastAcceptedAt = performance.now();
       soldOutAtLastAccept = soldOutTotal;
     } else if (status === 409 || status === 410) {
@@ -565,6 +596,10 @@ async function claimRun(
     soldOutAfterLastAccept: soldOutTotal - soldOutAtLastAccept,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    acceptedP50: percentile(acceptedMs, 0.5),
+    acceptedP99: percentile(acceptedMs, 0.99),
+    firstSecondP99: percentile(firstSecondMs, 0.99),
+    afterFirstSecondP99: percentile(afterMs, 0.99),
     apiCpuMsPerAccepted,
   };
 }
