@@ -13,6 +13,7 @@ import { createDataSource } from '../db/data-source';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { runAudit } from './audit/registry';
 import { DATA_DIR, ensureServices } from './lib/services';
+import { percentile } from './lib/stats';
 
 /**
  * `npm run bench:claim`: the claim route of the production build under a burst.
@@ -500,13 +501,6 @@ interface RunResult {
   apiCpuMsPerAccepted: number | null;
 }
 
-/** The q-quantile of `values` (nearest rank, whole ms), 0 when there are none. */
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
-}
-
 /** User + system CPU time of a process so far, in ms (Linux /proc), or null. */
 function cpuMs(pid: number | undefined): number | null {
   if (!pid) return null;
@@ -581,6 +575,7 @@ async function claimRun(
   });
   const result = await instance;
   const endedAt = performance.now();
+  for (const ms of [acceptedMs, firstSecondMs, afterMs]) ms.sort((a, b) => a - b);
   clearInterval(sampler);
   const lastBeforeSellOut = cpuSamples.filter((x) => x.at <= lastAcceptedAt && x.accepted > 0).pop();
   const apiCpuMsPerAccepted =
@@ -596,10 +591,10 @@ async function claimRun(
     soldOutAfterLastAccept: soldOutTotal - soldOutAtLastAccept,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    acceptedP50: percentile(acceptedMs, 0.5),
-    acceptedP99: percentile(acceptedMs, 0.99),
-    firstSecondP99: percentile(firstSecondMs, 0.99),
-    afterFirstSecondP99: percentile(afterMs, 0.99),
+    acceptedP50: Math.round(percentile(acceptedMs, 50)),
+    acceptedP99: Math.round(percentile(acceptedMs, 99)),
+    firstSecondP99: Math.round(percentile(firstSecondMs, 99)),
+    afterFirstSecondP99: Math.round(percentile(afterMs, 99)),
     apiCpuMsPerAccepted,
   };
 }

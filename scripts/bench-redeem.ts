@@ -12,6 +12,7 @@ import { loadConfig, TokenService } from '@jinli/platform';
 import { VoucherCodec } from '@jinli/redemption';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { DATA_DIR, ensureServices } from './lib/services';
+import { percentile } from './lib/stats';
 
 /**
  * `npm run bench:redeem`: the production build of the API in a child process, on its own database
@@ -56,11 +57,6 @@ function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
