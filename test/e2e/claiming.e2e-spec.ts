@@ -3,6 +3,46 @@ import { DAY, Factories, HOUR, TestApi } from '@jinli/testing';
 
 const claimUrl = (batchId: number) => `/api/v1/claiming/batches/${batchId}/claim`;
 
+describe('claim writer', () => {
+  it('has its connections open and warm before the first claim', async () => {
+    const api = await TestApi.start();
+    try {
+      const pool = (api.dataSource.driver as unknown as { master: { totalCount: number } }).master;
+      expect(pool.totalCount).toBeGreaterThanOrEqual(api.config.claiming.writerConcurrency);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('stores the exact instants it answers, to the millisecond', async () => {
+    const api = await TestApi.start({ now: '2020-07-04T01:00:00.123Z' });
+    try {
+      const f = await new Factories(api).init();
+      const batch = await f.batch({
+        quota: 10,
+        rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 10 }],
+      });
+      const citizen = await f.citizen();
+      api.clock.advance(876);
+      const res = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+      expect(res.status).toBe(201);
+      expect(res.body.claimedAt).toBe('2020-07-04T01:00:00.999Z');
+      const [row] = await api.dataSource.query(
+        `SELECT to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS claimed_at,
+                to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS valid_until
+           FROM voucher WHERE id = $1`,
+        [res.body.id],
+      );
+      expect(row).toEqual({
+        claimed_at: '2020-07-04T01:00:00.999000',
+        valid_until: res.body.validUntil.replace('Z', '000'),
+      });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('claiming routes', () => {
   let api: TestApi;
   let f: Factories;
@@ -31,10 +71,18 @@ describe('claiming routes', () => {
       validFrom: '2020-07-04T01:00:00.000Z',
       validUntil: new Date(api.clock.nowMs() + 7 * DAY).toISOString(),
     });
-    const [row] = await api.dataSource.query('SELECT citizen_id, slot, status FROM voucher WHERE id = $1', [
-      res.body.id,
-    ]);
-    expect(row).toEqual({ citizen_id: citizen.id, slot: 1, status: 'claimed' });
+    const [row] = await api.dataSource.query(
+      'SELECT citizen_id, slot, status, claimed_at, valid_from, valid_until FROM voucher WHERE id = $1',
+      [res.body.id],
+    );
+    expect(row).toEqual({
+      citizen_id: citizen.id,
+      slot: 1,
+      status: 'claimed',
+      claimed_at: new Date(res.body.claimedAt),
+      valid_from: new Date(res.body.validFrom),
+      valid_until: new Date(res.body.validUntil),
+    });
 
     const again = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
     expect(again.status).toBe(409);

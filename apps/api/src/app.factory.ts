@@ -5,7 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe, httpRequestDuration, loadConfig } from '@jinli/platform';
-import { ClaimService, SoldOutBoard } from '@jinli/claiming';
+import { ClaimService, ClaimWriter, SoldOutBoard } from '@jinli/claiming';
 import { claimFastPath, ClaimFastPathTargets } from './claiming/claim-fast-path';
 import { ApiModule, ApiOptions } from './api.module';
 import { findWebDir, registerWebPages } from './web-pages';
@@ -85,5 +85,6 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestFas
   }
   await app.init();
   await fastify.ready();
+  await app.get(ClaimWriter).warm();
   return app;
 }

@@ -27,6 +27,9 @@ export function dataSourceOptions(
     applicationName,
     extra: {
       max: config.database.poolSize,
+      // Idle connections beyond these are closed after 10 s; these stay open for the claim writer
+      // (ClaimWriter.warm opens them), so a round's first wave does not wait for connecting.
+      min: Math.min(config.claiming.writerConcurrency, config.database.poolSize),
       // A stuck query must not hold a till or a claimant forever.
       statement_timeout: 30_000,
       idle_in_transaction_session_timeout: 60_000,
