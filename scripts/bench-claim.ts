@@ -29,6 +29,16 @@ import { percentile } from './lib/stats';
  * transaction per claim locking the batch row). The per-IP rate limit is raised (every request comes
  * from 127.0.0.1) and the benchmark-only naive route is mounted; everything else is the production
  * configuration. The last line is one JSON object.
+ *
+ * The round opens --opens-in-ms (default 2,000) after the claims start, as on the day: claimants
+ * are on the page and pressing before 10:00, so their connections are open when the round opens;
+ * the early presses get "round not open yet" and are reported apart. Latency, rates and CPU are
+ * those of the claims sent from the opening on. With --opens-in-ms 0 the round is open from the
+ * start and the figures include opening 200 connections under load: Node (libuv >= 1.45) accepts
+ * one connection per event-loop iteration, so a busy API takes up to a second or two to accept
+ * them all and their first claims wait that long.
+ *
+ *   --timeline FILE   writes [ms since start, latency ms, status] of every burst answer (JSON)
  */
 
 interface Options {
@@ -39,6 +49,10 @@ interface Options {
   naiveClaims: number;
   helloSeconds: number;
   luaCalls: number;
+  /** The burst's round opens this long after the claims start (0: open from the start). */
+  opensInMs: number;
+  /** Where to write [ms since start, latency ms, status] of every burst answer (JSON). */
+  timeline: string | undefined;
   logLevel: string | undefined;
   /** Extra node flags for the API process (profiling: --cpu-prof). */
   apiNodeOptions: string | undefined;
@@ -56,6 +70,13 @@ function options(argv: string[]): Options {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer (got ${v})`);
     return n;
   };
+  const nonNegative = (name: string, dflt: number) => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be an integer >= 0 (got ${v})`);
+    return n;
+  };
   const quota = int('quota', 20_000);
   const claims = int('claims', 200_000);
   const naiveQuota = int('naive-quota', Math.min(quota, 5_000));
@@ -67,6 +88,8 @@ function options(argv: string[]): Options {
     naiveClaims: int('naive-claims', naiveQuota * 2),
     helloSeconds: int('hello-seconds', 5),
     luaCalls: int('lua-calls', Math.min(claims, 100_000)),
+    opensInMs: nonNegative('opens-in-ms', 2_000),
+    timeline: get('timeline'),
     logLevel: get('log-level'),
     apiNodeOptions: get('api-node-options'),
   };
@@ -177,6 +200,14 @@ async function main(): Promise<void> {
 
     // Warm-up (JIT) on the hello route.
     await autocannon({ url: `${base}/api/v1/claiming/hello`, connections: opt.connections, duration: 1 });
+    // The round opens while the claimants are already pressing (see the header comment).
+    const opensAtMs = Date.now() + opt.opensInMs;
+    if (opt.opensInMs > 0) {
+      await ds.query(`UPDATE claim_round SET opens_at = $1 WHERE batch_id = $2`, [
+        new Date(opensAtMs),
+        seeded.batchId,
+      ]);
+    }
     // Citizens open the page before the round: the catalogue loads the batch's counters.
     await fetch(`${base}/api/v1/claiming/campaigns`);
     // Reading the metrics resets the event-loop delay histogram: what writerStats reads is the burst's.
@@ -188,21 +219,24 @@ async function main(): Promise<void> {
       `/api/v1/claiming/batches/${seeded.batchId}/claim`,
       tokens.slice(0, opt.claims),
       opt.connections,
-      undefined,
-      'POST',
-      api.pid,
+      { apiPid: api.pid, timelineFile: opt.timeline, opensAtMs },
     );
-    const acceptedPerS = burst.accepted / Math.max((burst.lastAcceptedAt - burst.startedAt) / 1000, 1e-3);
-    const totalS = (burst.endedAt - burst.startedAt) / 1000;
+    const acceptedPerS = burst.accepted / Math.max((burst.lastAcceptedAt - burst.opensAt) / 1000, 1e-3);
+    const totalS = (burst.endedAt - burst.opensAt) / 1000;
     const soldOutTail =
       burst.soldOutAfterLastAccept / Math.max((burst.endedAt - burst.lastAcceptedAt) / 1000, 1e-3);
+    if (opt.opensInMs > 0) {
+      log(
+        `before the opening (${opt.opensInMs} ms): ${burst.preOpen.answers} answers ${JSON.stringify(burst.preOpen.byStatus)}, p99 ${burst.preOpen.p99} ms (new connections, round not open yet)`,
+      );
+    }
     log(
-      `burst: ${burst.accepted} accepted in ${round1((burst.lastAcceptedAt - burst.startedAt) / 1000)} s = ${Math.round(acceptedPerS)} claims/s; ` +
+      `burst: ${burst.accepted} accepted in ${round1((burst.lastAcceptedAt - burst.opensAt) / 1000)} s = ${Math.round(acceptedPerS)} claims/s; ` +
         `${burst.total} requests in ${round1(totalS)} s = ${Math.round(burst.total / totalS)} req/s; p50 ${burst.p50} ms, p99 ${burst.p99} ms`,
     );
     log(
       `  latency: accepted claims alone p50 ${burst.acceptedP50} ms, p99 ${burst.acceptedP99} ms; ` +
-        `answers in the first second p99 ${burst.firstSecondP99} ms, after it p99 ${burst.afterFirstSecondP99} ms`,
+        `answers in the first second after the opening p99 ${burst.firstSecondP99} ms, after it p99 ${burst.afterFirstSecondP99} ms`,
     );
     log(
       `  answers: ${JSON.stringify(burst.byStatus)}; sold-out answers after the sell-out: ${Math.round(soldOutTail)} /s`,
@@ -215,14 +249,10 @@ async function main(): Promise<void> {
     // token set per request), same duration; alternated twice and the best of each kept, since a
     // busy neighbour on the machine only ever lowers a figure.
     const steady = async (path: string, method: 'GET' | 'POST') => {
-      const r = await claimRun(
-        base,
-        path,
-        tokens.slice(0, opt.claims),
-        opt.connections,
-        opt.helloSeconds,
+      const r = await claimRun(base, path, tokens.slice(0, opt.claims), opt.connections, {
+        durationS: opt.helloSeconds,
         method,
-      );
+      });
       return {
         perS: r.total / ((r.endedAt - r.startedAt) / 1000),
         p50: r.p50,
@@ -277,7 +307,14 @@ async function main(): Promise<void> {
     ])) as { n: number }[];
     const audit = await runAudit({ dataSource: ds, redis, keyPrefix: PREFIX });
     const oversold = Math.max(v.vouchers - opt.quota, 0);
-    const undersold = Math.max(Math.min(opt.quota, opt.claims) - v.vouchers, 0);
+    // Demand: every claim sent from the opening on, and early presses that were answered after it.
+    const demand = burst.total + (burst.preOpen.byStatus['201'] ?? 0);
+    const undersold = Math.max(Math.min(opt.quota, demand) - v.vouchers, 0);
+    if (demand < opt.quota) {
+      log(
+        `INVALID RUN: only ${demand} claims came after the opening for a quota of ${opt.quota} (the early presses used the rest); raise --claims or lower --opens-in-ms`,
+      );
+    }
     log(
       `PostgreSQL: ${v.vouchers} vouchers (issued_count ${v.issued_count}), ${burst.accepted} acknowledged, oversold ${oversold}, undersold ${undersold}, ` +
         `citizens over their limit ${v.breaches}; naive batch ${nv.n} vouchers; audit ${audit.ok ? 'ok' : `FAILED: ${audit.violations.map((x) => x.message).join('; ')}`}`,
@@ -295,13 +332,16 @@ async function main(): Promise<void> {
       quota: opt.quota,
       claims: opt.claims,
       connections: opt.connections,
+      opens_in_ms: opt.opensInMs,
+      preopen_answers: burst.preOpen.answers,
+      preopen_p99_ms: burst.preOpen.p99,
       accepted: burst.accepted,
       vouchers_in_db: v.vouchers,
       acknowledged_not_in_db: Math.max(burst.accepted - v.vouchers, 0),
       oversold,
       undersold,
       limit_breaches: v.breaches,
-      errors: burst.errors + (burst.byStatus['5xx'] ?? 0),
+      errors: burst.errors + serverErrors(burst.byStatus) + serverErrors(burst.preOpen.byStatus),
       soldout_per_s: Math.round(soldOutPerS),
       soldout_tail_per_s: Math.round(soldOutTail),
       redis_lua_per_s: Math.round(luaPerS),
@@ -317,7 +357,8 @@ async function main(): Promise<void> {
       `ratios: accepted/raw Lua ${result.ratio_vs_redis}, accepted/naive ${result.ratio_vs_naive}, sold-out/hello ${result.soldout_vs_hello}`,
     );
     console.log(JSON.stringify(result));
-    process.exitCode = oversold || undersold || v.breaches || result.acknowledged_not_in_db ? 1 : 0;
+    process.exitCode =
+      oversold || undersold || v.breaches || result.acknowledged_not_in_db || demand < opt.quota ? 1 : 0;
   } finally {
     if (api && api.exitCode === null) {
       api.kill('SIGTERM');
@@ -331,6 +372,10 @@ async function main(): Promise<void> {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Answers with a 5xx status. */
+const serverErrors = (byStatus: Record<string, number>) =>
+  Object.entries(byStatus).reduce((n, [status, count]) => (Number(status) >= 500 ? n + count : n), 0);
 
 /** The claim writer's own figures, from the API's Prometheus metrics. */
 async function writerStats(base: string): Promise<string> {
@@ -480,27 +525,6 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
   throw new Error('the API did not become healthy within 30 s');
 }
 
-interface RunResult {
-  total: number;
-  accepted: number;
-  byStatus: Record<string, number>;
-  errors: number;
-  startedAt: number;
-  lastAcceptedAt: number;
-  endedAt: number;
-  soldOutAfterLastAccept: number;
-  p50: number;
-  p99: number;
-  /** Latency of the 201 answers alone (ms). */
-  acceptedP50: number;
-  acceptedP99: number;
-  /** p99 of the answers received in the first second of the run, and of those after it (ms). */
-  firstSecondP99: number;
-  afterFirstSecondP99: number;
-  /** CPU time of the API process per accepted claim until the sell-out (ms), when it could be read. */
-  apiCpuMsPerAccepted: number | null;
-}
-
 /** User + system CPU time of a process so far, in ms (Linux /proc), or null. */
 function cpuMs(pid: number | undefined): number | null {
   if (!pid) return null;
@@ -513,37 +537,54 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
+interface RunOptions {
+  /** Run for this long (tokens in turn) instead of one request per token. */
+  durationS?: number;
+  method?: 'GET' | 'POST';
+  /** The API's pid: its CPU time is sampled. */
+  apiPid?: number;
+  /** Where to write [ms since start, latency ms, status] of every answer (JSON). */
+  timelineFile?: string;
+  /**
+   * When the round opens (epoch ms). Answers to requests sent before it are counted apart; the
+   * latency, rate and CPU figures are those of the requests sent from the opening on.
+   */
+  opensAtMs?: number;
+}
+
 /**
- * One POST per token over `connections` connections (or, with `durationS`, as many as fit in that
- * time, tokens in turn); records when each claim was accepted.
+ * One request per token over `connections` connections (or, with `durationS`, as many as fit in
+ * that time, tokens in turn); records when each claim was accepted.
  */
 async function claimRun(
   base: string,
   path: string,
   tokens: string[],
   connections: number,
-  durationS?: number,
-  method: 'GET' | 'POST' = 'POST',
-  apiPid?: number,
-): Promise<RunResult> {
+  o: RunOptions = {},
+) {
+  const method = o.method ?? 'POST';
   let i = 0;
   const byStatus: Record<string, number> = {};
+  const preOpenByStatus: Record<string, number> = {};
   let accepted = 0;
   let lastAcceptedAt = 0;
   let soldOutTotal = 0;
   let soldOutAtLastAccept = 0;
+  let requestsAfterOpening = 0;
   // The API's CPU time, read every 100 ms with the number of claims accepted by then.
-  const cpu0 = cpuMs(apiPid);
   const cpuSamples: { at: number; ms: number; accepted: number }[] = [];
-  const sampler = setInterval(() => {
-    const ms = cpuMs(apiPid);
+  const sample = () => {
+    const ms = cpuMs(o.apiPid);
     if (ms !== null) cpuSamples.push({ at: performance.now(), ms, accepted });
-  }, 100);
+  };
+  sample();
+  const sampler = setInterval(sample, 100);
   // Without a callback autocannon returns its event emitter, which is also a promise of the result.
   const instance = autocannon({
     url: base,
     connections: Math.min(connections, tokens.length),
-    ...(durationS ? { duration: durationS } : { amount: tokens.length }),
+    ...(o.durationS ? { duration: o.durationS } : { amount: tokens.length }),
     timeout: 30,
     requests: [
       {
@@ -557,44 +598,74 @@ async function claimRun(
     ],
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   const startedAt = performance.now();
+  // Without an opening every answer counts (the first requests leave while autocannon is built).
+  const opensAt = o.opensAtMs === undefined ? -Infinity : startedAt + (o.opensAtMs - Date.now());
+  const allMs: number[] = [];
   const acceptedMs: number[] = [];
-  // Latencies of answers received in the first second (new connections, a cold claim path) and after.
+  const preOpenMs: number[] = [];
+  // Latencies of answers received in the first second after the opening (a cold claim path, the
+  // first wave of simultaneous claims) and after it.
   const firstSecondMs: number[] = [];
   const afterMs: number[] = [];
+  const timeline: number[][] = [];
   instance.on('response', (_client, status, _bytes, responseTime) => {
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
-    (performance.now() - startedAt < 1000 ? firstSecondMs : afterMs).push(responseTime);
+    const now = performance.now();
+    if (o.timelineFile)
+      timeline.push([Math.round(now - startedAt), Math.round(responseTime * 10) / 10, status]);
     if (status === 201) {
       accepted += 1;
-      acceptedMs.push(responseTime);
-      lastAcceptedAt = performance.now();
+      lastAcceptedAt = now;
       soldOutAtLastAccept = soldOutTotal;
     } else if (status === 409 || status === 410) {
       soldOutTotal += 1;
     }
+    if (now - responseTime < opensAt) {
+      preOpenByStatus[status] = (preOpenByStatus[status] ?? 0) + 1;
+      preOpenMs.push(responseTime);
+      return;
+    }
+    requestsAfterOpening += 1;
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    allMs.push(responseTime);
+    if (status === 201) acceptedMs.push(responseTime);
+    (now - opensAt < 1000 ? firstSecondMs : afterMs).push(responseTime);
   });
   const result = await instance;
   const endedAt = performance.now();
-  for (const ms of [acceptedMs, firstSecondMs, afterMs]) ms.sort((a, b) => a - b);
   clearInterval(sampler);
-  const lastBeforeSellOut = cpuSamples.filter((x) => x.at <= lastAcceptedAt && x.accepted > 0).pop();
+  if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(timeline));
+  for (const ms of [allMs, acceptedMs, preOpenMs, firstSecondMs, afterMs]) ms.sort((a, b) => a - b);
+  // CPU from the last sample before the opening to the last one before the sell-out.
+  const base0 = cpuSamples.filter((x) => x.at <= opensAt).pop() ?? cpuSamples[0];
+  const lastBeforeSellOut = base0
+    ? cpuSamples.filter((x) => x.at <= lastAcceptedAt && x.accepted > base0.accepted).pop()
+    : undefined;
   const apiCpuMsPerAccepted =
-    cpu0 !== null && lastBeforeSellOut ? (lastBeforeSellOut.ms - cpu0) / lastBeforeSellOut.accepted : null;
+    base0 && lastBeforeSellOut
+      ? (lastBeforeSellOut.ms - base0.ms) / (lastBeforeSellOut.accepted - base0.accepted)
+      : null;
+  const ms = (list: number[], p: number) => Math.round(percentile(list, p));
   return {
-    total: result.requests.total,
+    /** Requests sent from the opening on. */
+    total: requestsAfterOpening,
     accepted,
     byStatus,
+    preOpen: { answers: preOpenMs.length, byStatus: preOpenByStatus, p99: ms(preOpenMs, 99) },
     errors: result.errors + result.timeouts,
     startedAt,
+    opensAt,
     lastAcceptedAt: lastAcceptedAt || endedAt,
     endedAt,
     soldOutAfterLastAccept: soldOutTotal - soldOutAtLastAccept,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    acceptedP50: Math.round(percentile(acceptedMs, 50)),
-    acceptedP99: Math.round(percentile(acceptedMs, 99)),
-    firstSecondP99: Math.round(percentile(firstSecondMs, 99)),
-    afterFirstSecondP99: Math.round(percentile(afterMs, 99)),
+    p50: ms(allMs, 50),
+    p99: ms(allMs, 99),
+    /** Latency of the 201 answers alone (ms). */
+    acceptedP50: ms(acceptedMs, 50),
+    acceptedP99: ms(acceptedMs, 99),
+    /** p99 of the answers received in the first second after the opening, and of those after it (ms). */
+    firstSecondP99: ms(firstSecondMs, 99),
+    afterFirstSecondP99: ms(afterMs, 99),
+    /** CPU time of the API process per accepted claim until the sell-out (ms), when it could be read. */
     apiCpuMsPerAccepted,
   };
 }
