@@ -34,7 +34,7 @@ import { percentile } from './lib/stats';
  * are on the page and pressing before 10:00, so their connections are open when the round opens;
  * the early presses get "round not open yet" and are reported apart. Latency, rates and CPU are
  * those of the claims sent from the opening on. With --opens-in-ms 0 the round is open from the
- * start and the figures include opening 200 connections under load: Node (libuv >= 1.45) accepts
+ * start and the figures include opening 200 connections under load: Node 20 (libuv 1.46) accepts
  * one connection per event-loop iteration, so a busy API takes up to a second or two to accept
  * them all and their first claims wait that long.
  *
