@@ -63,18 +63,11 @@ function options(argv: string[]): Options {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   };
-  const int = (name: string, dflt: number) => {
+  const int = (name: string, dflt: number, min = 1) => {
     const v = get(name);
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer (got ${v})`);
-    return n;
-  };
-  const nonNegative = (name: string, dflt: number) => {
-    const v = get(name);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be an integer >= 0 (got ${v})`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
     return n;
   };
   const quota = int('quota', 20_000);
@@ -88,7 +81,7 @@ function options(argv: string[]): Options {
     naiveClaims: int('naive-claims', naiveQuota * 2),
     helloSeconds: int('hello-seconds', 5),
     luaCalls: int('lua-calls', Math.min(claims, 100_000)),
-    opensInMs: nonNegative('opens-in-ms', 2_000),
+    opensInMs: int('opens-in-ms', 2_000, 0),
     timeline: get('timeline'),
     logLevel: get('log-level'),
     apiNodeOptions: get('api-node-options'),
