@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Histogram } from 'prom-client';
-import { AppConfig, APP_CONFIG, counter, metricsRegistry, pgErrorOf } from '@jinli/platform';
+import { AppConfig, APP_CONFIG, counter, histogram, pgErrorOf } from '@jinli/platform';
 import { ClaimingException } from '../claiming.exception';
 import { ClaimGate } from '../gate/claim-gate.service';
 import { pendingMember } from '../gate/claim-keys';
@@ -68,12 +67,6 @@ const INSERT_SQL = `
 const LOOKUP_SQL = `
   SELECT id, batch_id, round_id, citizen_id, slot, claimed_at, valid_from, valid_until FROM voucher
    WHERE (batch_id, citizen_id, slot) IN (SELECT * FROM unnest($1::int[], $2::int[], $3::smallint[]))`;
-
-export function histogram(name: string, help: string, buckets: number[]): Histogram<string> {
-  const existing = metricsRegistry.getSingleMetric(name);
-  if (existing) return existing as Histogram<string>;
-  return new Histogram({ name, help, buckets, registers: [metricsRegistry] });
-}
 
 const rowsWritten = counter('jinli_claim_rows_written_total', 'Voucher rows written by the claim writer');
 const inserts = counter('jinli_claim_inserts_total', 'Multi-row voucher inserts', ['outcome']);

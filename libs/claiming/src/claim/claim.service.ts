@@ -5,6 +5,7 @@ import { ClaimIneligibleReason, Role } from '@jinli/contracts';
 import {
   Clock,
   counter,
+  histogram,
   isConstraintViolation,
   JinliException,
   pgErrorOf,
@@ -15,7 +16,7 @@ import { ClaimGate, ReserveResult } from '../gate/claim-gate.service';
 import { CounterLoader } from '../gate/counter-loader.service';
 import { SoldOutBoard, soldOutAnswer } from '../sold-out/sold-out-board.service';
 import { BatchRulesCache } from './batch-rules.cache';
-import { ClaimOutcomeUnknown, ClaimWriter, histogram, WrittenVoucher } from './claim-writer.service';
+import { ClaimOutcomeUnknown, ClaimWriter, WrittenVoucher } from './claim-writer.service';
 import { voucherValidity } from './voucher-validity';
 
 /** The 201 answer: the voucher, committed in PostgreSQL. */

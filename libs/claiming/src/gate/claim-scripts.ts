@@ -10,79 +10,96 @@
  */
 
 /**
- * Reserve. KEYS: meta, slots, pending, rate window hash (citizens), rate window hash (addresses),
- * per-second bucket.
- * ARGV: now ms, citizen id, ip, max per citizen, max per ip, window end ms, round hint (the caller's
- * guess of the open round: its fields come with the first read, so the usual claim reads meta once).
- * Answers: {'NL'} not loaded | {'RL', retryMs} | {'NE', reason} | {'NO', opensAt or -1}
+ * Reserve, for one or more claims of one batch in one call: the API gathers the claims that reach
+ * it in one turn of its event loop and sends them together, so a burst costs one script call (and
+ * one network round trip) per turn rather than per claim. Each claim is decided in turn exactly as
+ * if it had been sent alone: the script is atomic, and claims later in the list see the counters
+ * left by the earlier ones.
+ * KEYS: meta, slots, pending, rate window hash (citizens), rate window hash (addresses),
+ * per-second bucket (every claim of the call is in the same rate window and the same second).
+ * ARGV: max per citizen, max per ip, window end ms, round hint (the caller's guess of the open
+ * round: its fields come with the first read, so the usual claim reads meta once), then per claim
+ * three values: now ms, citizen id, ip.
+ * Answers: one answer per claim, in order, each
+ *   {'NL'} not loaded | {'RL', retryMs} | {'NE', reason} | {'NO', opensAt or -1}
  *   | {'BSO'} | {'RSO', seq, roundEnd, nextOpens or -1} | {'LIM', limit}
  *   | {'OK', slot, seq, roundId, roundLeftAfter, batchLeftAfter, borrowed, roundEnd, nextOpens or -1}
  */
 export const RESERVE_LUA = `
 local meta = KEYS[1]
-local now = tonumber(ARGV[1])
-local k = tonumber(ARGV[7])
-local f = redis.call('HMGET', meta, 'loaded', 'ok', 'why', 'lim', 'roll', 'quota', 'ret', 'issued', 'n', 'vu',
-  'o' .. k, 'e' .. k, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
-if not f[1] then return {'NL'} end
-if redis.call('HINCRBY', KEYS[4], ARGV[2], 1) > tonumber(ARGV[4]) then return {'RL', tonumber(ARGV[6]) - now} end
-local byIp = redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
-if byIp == 1 then
-  -- A new address in this window (at least once per window): make sure both windows expire.
-  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[6]) - now + 1000)
-  redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[6]) - now + 1000)
-end
-if byIp > tonumber(ARGV[5]) then return {'RL', tonumber(ARGV[6]) - now} end
-if f[2] ~= '1' then return {'NE', f[3] or ''} end
-if f[10] and f[10] ~= '' and now >= tonumber(f[10]) then return {'NE', 'validity_over'} end
-local quota, ret, issued = tonumber(f[6]), tonumber(f[7]), tonumber(f[8])
-local n = tonumber(f[9])
-if n < 1 then return {'NO', -1} end
-local o, e = tonumber(f[11]), tonumber(f[12])
-local rr = {f[13], f[14], f[15], f[16], f[17]}
-if not o or now < o or now >= e then
-  -- The hint was wrong: find the open round from the first.
-  k = 1
-  while true do
-    local r = redis.call('HMGET', meta, 'o' .. k, 'e' .. k)
-    o, e = tonumber(r[1]), tonumber(r[2])
-    if now < o then return {'NO', o} end
-    if now < e then break end
-    if k == n then
-      if quota + ret - issued <= 0 then return {'BSO'} end
-      return {'NE', 'rounds_over'}
+local perCitizen, perIp, windowEnd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local hint = tonumber(ARGV[4])
+
+local function reserve(now, cid, ip)
+  local k = hint
+  local f = redis.call('HMGET', meta, 'loaded', 'ok', 'why', 'lim', 'roll', 'quota', 'ret', 'issued', 'n', 'vu',
+    'o' .. k, 'e' .. k, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
+  if not f[1] then return {'NL'} end
+  if redis.call('HINCRBY', KEYS[4], cid, 1) > perCitizen then return {'RL', windowEnd - now} end
+  local byIp = redis.call('HINCRBY', KEYS[5], ip, 1)
+  if byIp == 1 then
+    -- A new address in this window (at least once per window): make sure both windows expire.
+    redis.call('PEXPIRE', KEYS[4], windowEnd - now + 1000)
+    redis.call('PEXPIRE', KEYS[5], windowEnd - now + 1000)
+  end
+  if byIp > perIp then return {'RL', windowEnd - now} end
+  if f[2] ~= '1' then return {'NE', f[3] or ''} end
+  if f[10] and f[10] ~= '' and now >= tonumber(f[10]) then return {'NE', 'validity_over'} end
+  local quota, ret, issued = tonumber(f[6]), tonumber(f[7]), tonumber(f[8])
+  local n = tonumber(f[9])
+  if n < 1 then return {'NO', -1} end
+  local o, e = tonumber(f[11]), tonumber(f[12])
+  local rr = {f[13], f[14], f[15], f[16], f[17]}
+  if not o or now < o or now >= e then
+    -- The hint was wrong: find the open round from the first.
+    k = 1
+    while true do
+      local r = redis.call('HMGET', meta, 'o' .. k, 'e' .. k)
+      o, e = tonumber(r[1]), tonumber(r[2])
+      if now < o then return {'NO', o} end
+      if now < e then break end
+      if k == n then
+        if quota + ret - issued <= 0 then return {'BSO'} end
+        return {'NE', 'rounds_over'}
+      end
+      k = k + 1
     end
-    k = k + 1
+    rr = redis.call('HMGET', meta, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
+    hint = k
   end
-  rr = redis.call('HMGET', meta, 'cap' .. k, 'cc' .. k, 'is' .. k, 'id' .. k, 'o' .. (k + 1))
-end
-local batchLeft = quota + ret - issued
-if batchLeft <= 0 then return {'BSO'} end
-local cap, cc, is = tonumber(rr[1]), tonumber(rr[2]), tonumber(rr[3])
-local nextOpens = -1
-if rr[5] then nextOpens = tonumber(rr[5]) end
-local left
-if f[5] == '1' then left = cc - issued else left = cap - is end
-if left > batchLeft then left = batchLeft end
-if left <= 0 then return {'RSO', k, e, nextOpens} end
-local lim = tonumber(f[4])
-local cid = ARGV[2]
-local slot = 0
-for s = 1, lim do
-  if redis.call('HEXISTS', KEYS[2], cid .. ':' .. s) == 0 then
-    slot = s
-    break
+  local batchLeft = quota + ret - issued
+  if batchLeft <= 0 then return {'BSO'} end
+  local cap, cc, is = tonumber(rr[1]), tonumber(rr[2]), tonumber(rr[3])
+  local nextOpens = -1
+  if rr[5] then nextOpens = tonumber(rr[5]) end
+  local left
+  if f[5] == '1' then left = cc - issued else left = cap - is end
+  if left > batchLeft then left = batchLeft end
+  if left <= 0 then return {'RSO', k, e, nextOpens} end
+  local lim = tonumber(f[4])
+  local slot = 0
+  for s = 1, lim do
+    if redis.call('HEXISTS', KEYS[2], cid .. ':' .. s) == 0 then
+      slot = s
+      break
+    end
   end
+  if slot == 0 then return {'LIM', lim} end
+  redis.call('HSET', KEYS[2], cid .. ':' .. slot, k)
+  redis.call('HINCRBY', meta, 'is' .. k, 1)
+  redis.call('HINCRBY', meta, 'issued', 1)
+  redis.call('ZADD', KEYS[3], now, cid .. ':' .. slot .. ':' .. k)
+  if redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 300) end
+  local borrowed = 0
+  if is + 1 > cap then borrowed = 1 end
+  return {'OK', slot, k, tonumber(rr[4]), left - 1, batchLeft - 1, borrowed, e, nextOpens}
 end
-if slot == 0 then return {'LIM', lim} end
-redis.call('HSET', KEYS[2], cid .. ':' .. slot, k)
-redis.call('HINCRBY', meta, 'is' .. k, 1)
-redis.call('HINCRBY', meta, 'issued', 1)
-redis.call('ZADD', KEYS[3], now, cid .. ':' .. slot .. ':' .. k)
-if redis.call('INCR', KEYS[6]) == 1 then redis.call('EXPIRE', KEYS[6], 300) end
-local borrowed = 0
-if is + 1 > cap then borrowed = 1 end
-return {'OK', slot, k, tonumber(rr[4]), left - 1, batchLeft - 1, borrowed, e, nextOpens}
+
+local answers = {}
+for i = 5, #ARGV, 3 do
+  answers[#answers + 1] = reserve(tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2])
+end
+return answers
 `;
 
 /**

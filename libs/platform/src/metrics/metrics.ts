@@ -18,3 +18,10 @@ export function counter(name: string, help: string, labelNames: string[] = []): 
   if (existing) return existing as Counter<string>;
   return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
 }
+
+/** A histogram registered once, like `counter`. */
+export function histogram(name: string, help: string, buckets: number[]): Histogram<string> {
+  const existing = metricsRegistry.getSingleMetric(name);
+  if (existing) return existing as Histogram<string>;
+  return new Histogram({ name, help, buckets, registers: [metricsRegistry] });
+}
