@@ -1,4 +1,5 @@
 import { Role } from '@jinli/contracts';
+import { ClaimWriter } from '@jinli/claiming';
 import { DAY, Factories, HOUR, TestApi } from '@jinli/testing';
 
 const claimUrl = (batchId: number) => `/api/v1/claiming/batches/${batchId}/claim`;
@@ -9,6 +10,14 @@ describe('claim writer', () => {
     try {
       const pool = (api.dataSource.driver as unknown as { master: { totalCount: number } }).master;
       expect(pool.totalCount).toBeGreaterThanOrEqual(api.config.claiming.writerConcurrency);
+      // Warming runs the real insert with no rows: nothing is written or counted.
+      const totals = () =>
+        api.dataSource.query(
+          'SELECT (SELECT count(*)::int FROM voucher) AS vouchers, (SELECT coalesce(sum(issued_count), 0)::int FROM voucher_batch) AS issued',
+        );
+      const before = await totals();
+      await api.get(ClaimWriter).warm();
+      expect(await totals()).toEqual(before);
     } finally {
       await api.close();
     }

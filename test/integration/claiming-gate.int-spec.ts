@@ -1,4 +1,4 @@
-import { ClaimGate, RESERVE_BATCH_MAX, ReserveResult } from '@jinli/claiming';
+import { ClaimGate, ReserveResult } from '@jinli/claiming';
 import { metricsRegistry } from '@jinli/platform';
 import { Factories, HOUR, TestApi } from '@jinli/testing';
 
@@ -30,7 +30,10 @@ describe('claim gate: claims of one turn in one script call', () => {
   let gate: ClaimGate;
   let before: { calls: number; claims: number };
   beforeAll(async () => {
-    api = await TestApi.start({ now: '2020-07-04T01:00:00Z', env: { CLAIM_RATE_PER_IP: '1000000' } });
+    api = await TestApi.start({
+      now: '2020-07-04T01:00:00Z',
+      env: { CLAIM_RATE_PER_IP: '1000000', CLAIM_GATE_MAX_BATCH: '20' },
+    });
     f = await new Factories(api).init();
     gate = api.get(ClaimGate);
   });
@@ -86,8 +89,8 @@ describe('claim gate: claims of one turn in one script call', () => {
     );
   });
 
-  it(`splits a larger turn into calls of at most ${RESERVE_BATCH_MAX} claims, and separate turns into separate calls`, async () => {
-    const n = RESERVE_BATCH_MAX * 2 + 10;
+  it('splits a larger turn into calls of at most CLAIM_GATE_MAX_BATCH claims, and separate turns into separate calls', async () => {
+    const n = gate.maxBatch * 2 + 10;
     const batch = await f.batch({
       quota: n + 1,
       rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: n + 1 }],

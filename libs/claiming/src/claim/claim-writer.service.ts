@@ -134,8 +134,8 @@ export class ClaimWriter implements BeforeApplicationShutdown {
   }
 
   /**
-   * Opens the writer's connections before the first claim and has each backend plan the voucher
-   * insert once, so the first wave of a round does not pay for connecting and cold catalog caches.
+   * Opens the writer's connections before the first claim and has each backend run the voucher
+   * insert once with no rows, so the first wave of a round does not pay for connecting and cold catalog caches.
    * The pool keeps that many connections open (`min` in the data source options). Best effort: a
    * failure is logged and claims connect on demand as before.
    */
@@ -147,7 +147,9 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       await Promise.all(
         runners.map(async (runner) => {
           await runner.connect();
-          await runner.query(`EXPLAIN ${INSERT_SQL}`, [[], [], [], [], [], [], []]);
+          // The real insert of no rows: it plans the statement and runs the statement-level trigger
+          // that counts issued vouchers (compiling it in this backend) without changing anything.
+          await runner.query(INSERT_SQL, [[], [], [], [], [], [], []]);
         }),
       );
     } catch (e) {

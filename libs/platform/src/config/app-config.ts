@@ -207,6 +207,17 @@ class Environment {
   @Max(64)
   CLAIM_WRITER_CONCURRENCY = 4;
 
+  /**
+   * Claims decided by one call of the gate's reserve script. Claims that arrive in one turn of the
+   * event loop go to Redis together: a group is sent once it holds this many, the rest when the turn
+   * ends.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  CLAIM_GATE_MAX_BATCH = 32;
+
   /** Rate-limit window of the claim route, seconds. */
   @Transform(toInt)
   @IsInt()
@@ -319,6 +330,7 @@ export interface AppConfig {
     writerWindowMs: number;
     writerMaxBatch: number;
     writerConcurrency: number;
+    gateMaxBatch: number;
     rateWindowS: number;
     ratePerCitizen: number;
     ratePerIp: number;
@@ -412,6 +424,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       writerWindowMs: env.CLAIM_WRITER_WINDOW_MS,
       writerMaxBatch: env.CLAIM_WRITER_MAX_BATCH,
       writerConcurrency: env.CLAIM_WRITER_CONCURRENCY,
+      gateMaxBatch: env.CLAIM_GATE_MAX_BATCH,
       rateWindowS: env.CLAIM_RATE_WINDOW_S,
       ratePerCitizen: env.CLAIM_RATE_PER_CITIZEN,
       ratePerIp: env.CLAIM_RATE_PER_IP,
