@@ -25,7 +25,7 @@ import { percentile } from './lib/stats';
  * afterwards; nothing else is touched), creates a batch of quota Q and N citizens with tokens minted
  * beforehand, and sends one claim per citizen over C connections with autocannon. In the same run
  * and with the same client it measures (a) the raw Redis ceiling: the same Lua script called
- * straight from Node, (b) a hello route of the same API process, (c) a naive claim (one PostgreSQL
+ * straight from Node, one claim per call, (b) a hello route of the same API process, (c) a naive claim (one PostgreSQL
  * transaction per claim locking the batch row). The per-IP rate limit is raised (every request comes
  * from 127.0.0.1) and the benchmark-only naive route is mounted; everything else is the production
  * configuration. The last line is one JSON object.
@@ -170,10 +170,10 @@ async function main(): Promise<void> {
       `seeded: batch ${seeded.batchId} (quota ${opt.quota}), naive batch ${seeded.naiveBatchId}, ${seeded.citizenIds.length} citizens with tokens`,
     );
 
-    // (a) raw Redis ceiling: the same reserve script straight from Node ----------------------
+    // (a) raw Redis ceiling: the same reserve script straight from Node, one claim per call --
     const luaPerS = await rawLua(redis, opt);
     log(
-      `raw Lua reserve: ${Math.round(luaPerS)} calls/s (${opt.luaCalls} calls, ${opt.connections} in flight)`,
+      `raw Lua reserve: ${Math.round(luaPerS)} calls/s (${opt.luaCalls} calls of one claim each, ${opt.connections} in flight)`,
     );
 
     // Start the production build --------------------------------------------------------------
@@ -446,7 +446,11 @@ function mintTokens(config: ReturnType<typeof loadConfig>, ids: number[]): strin
   return ids.map((id) => tokens.issue({ id, role: Role.Citizen }, now).accessToken);
 }
 
-/** The reserve script called from Node with `connections` calls in flight, on a scratch batch. */
+/**
+ * The reserve script called from Node with `connections` calls in flight, one claim per call, on a
+ * scratch batch. (The API sends the claims of one event-loop turn in one call, so its accepted
+ * claims per second are not bounded by this rate.)
+ */
 async function rawLua(redis: Redis, opt: Options): Promise<number> {
   const client = defineGateCommands(redis);
   const batchId = 999_999_001;
