@@ -135,9 +135,9 @@ export class ClaimWriter implements BeforeApplicationShutdown {
 
   /**
    * Opens the writer's connections before the first claim and has each backend run the voucher
-   * insert once with no rows, so the first wave of a round does not pay for connecting and cold catalog caches.
-   * The pool keeps that many connections open (`min` in the data source options). Best effort: a
-   * failure is logged and claims connect on demand as before.
+   * insert once with no rows, so the first wave of a round does not pay for connecting, planning
+   * and compiling the trigger. The pool keeps that many connections open (`min` in the data source
+   * options). Best effort: a failure is logged and claims connect on demand as before.
    */
   async warm(): Promise<void> {
     const runners = Array.from({ length: this.concurrency }, () =>

@@ -159,7 +159,10 @@ const claimsPerCall = histogram(
   [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
 );
 
-/** The Redis side of claiming: one script call per decision. Never the system of record. */
+/**
+ * The Redis side of claiming: atomic script calls, each deciding one or more claims. Never the
+ * system of record.
+ */
 @Injectable()
 export class ClaimGate {
   readonly client: Redis & GateCommands;
