@@ -177,7 +177,6 @@ export class ClaimGate {
   private readonly roundHints = new Map<number, number>();
   private readonly groups = new Map<string, ReserveGroup>();
   private flushScheduled = false;
-  private readonly keyCache = new Map<number, ClaimKeys>();
 
   constructor(
     private readonly redis: RedisService,
@@ -193,13 +192,7 @@ export class ClaimGate {
   }
 
   keys(batchId: number): ClaimKeys {
-    let k = this.keyCache.get(batchId);
-    if (!k) {
-      if (this.keyCache.size >= 10_000) this.keyCache.clear();
-      k = claimKeys(this.redis.prefix, batchId);
-      this.keyCache.set(batchId, k);
-    }
-    return k;
+    return claimKeys(this.redis.prefix, batchId);
   }
 
   /**
