@@ -9,6 +9,7 @@ import { OneVoucherPerOrder1764700000000 } from './1764700000000-one-voucher-per
 import { PayoutCorrections1764710000000 } from './1764710000000-payout-corrections';
 import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
 import { RedeemFunction1764720000000 } from './1764720000000-redeem-function';
+import { RoundRoomInTrigger1764730000000 } from './1764730000000-round-room-in-trigger';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   PayoutCorrections1764710000000,
   SettlementGuards1764710100000,
   RedeemFunction1764720000000,
+  RoundRoomInTrigger1764730000000,
 ];

@@ -79,6 +79,56 @@ describe('claim rounds', () => {
     api.clock.set('2020-07-04T01:00:00Z');
   });
 
+  it('lends a roll-over round the quota others left in PostgreSQL, whatever order concurrent inserts commit in', async () => {
+    // Two inserts of one round, as two writer connections send them: the one whose claims the gate
+    // counted past the round's own quota (borrowed) may commit first. The counting trigger makes the
+    // room for whichever statement needs it, from the committed counts.
+    const now = api.clock.nowMs();
+    const rounds = [
+      { opensAt: new Date(now - 2 * HOUR), quota: 4 },
+      { opensAt: new Date(now - HOUR), quota: 3 },
+    ];
+    const rolling = await f.batch({ quota: 7, rollOverUnclaimed: true, rounds });
+    const apart = await f.batch({ quota: 7, rollOverUnclaimed: false, rounds });
+    const citizens = await bulkCitizens(api, 4);
+    const insert = async (batchId: number, who: typeof citizens) => {
+      const [{ id: roundId }] = (await api.dataSource.query(
+        'SELECT id FROM claim_round WHERE batch_id = $1 AND seq = 2',
+        [batchId],
+      )) as { id: number }[];
+      await api.dataSource.query(
+        `INSERT INTO voucher (batch_id, round_id, citizen_id, slot, claimed_at, valid_from, valid_until)
+         SELECT $1, $2, c, 1, $4, $4, $5 FROM unnest($3::int[]) AS c`,
+        [batchId, roundId, who.map((c) => c.id), new Date(now), new Date(now + 24 * HOUR)],
+      );
+    };
+    const roundsOf = (batchId: number) =>
+      api.dataSource.query(
+        'SELECT seq, carried_in, carried_out, issued_count FROM claim_round WHERE batch_id = $1 ORDER BY seq',
+        [batchId],
+      );
+
+    for (const batch of [rolling, apart]) {
+      // The borrowed claims' insert commits first and needs no room yet (2 of 3)...
+      await insert(batch.id, citizens.slice(0, 2));
+    }
+    // ...then the earlier insert of two more takes the round to 4: one unit comes from round 1.
+    await insert(rolling.id, citizens.slice(2, 4));
+    expect(await roundsOf(rolling.id)).toEqual([
+      { seq: 1, carried_in: 0, carried_out: 1, issued_count: 0 },
+      { seq: 2, carried_in: 1, carried_out: 0, issued_count: 4 },
+    ]);
+
+    // Without roll-over the same insert is refused and changes nothing.
+    await expect(insert(apart.id, citizens.slice(2, 4))).rejects.toMatchObject({
+      constraint: 'ck_claim_round_issued_within_quota',
+    });
+    expect(await roundsOf(apart.id)).toEqual([
+      { seq: 1, carried_in: 0, carried_out: 0, issued_count: 0 },
+      { seq: 2, carried_in: 0, carried_out: 0, issued_count: 2 },
+    ]);
+  });
+
   it('keeps rounds apart when the batch does not roll over, and says when the next round opens', async () => {
     const now = api.clock.nowMs();
     const batch = await f.batch({

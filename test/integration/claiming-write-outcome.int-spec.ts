@@ -174,9 +174,9 @@ describe('claiming when the connection of a voucher insert breaks', () => {
     expect(again.body.code).toBe('CLAIM_LIMIT_REACHED');
   });
 
-  it('in the transaction that moves roll-over quota, a lost connection before COMMIT commits nothing: 503, released', async () => {
+  it('an insert that borrows roll-over quota loses its connection and commits anyway: 201, the quota moved once', async () => {
     const now = api.clock.nowMs();
-    // Round 1 left 3 unclaimed; round 2 (open) has 1 of its own: two claims make the writer borrow.
+    // Round 1 left 3 unclaimed; round 2 (open) has 1 of its own: two claims take one unit of round 1.
     const batch = await f.batch({
       quota: 4,
       rounds: [
@@ -185,17 +185,18 @@ describe('claiming when the connection of a voucher insert breaks', () => {
       ],
     });
     const citizens = await bulkCitizens(api, 2);
-    const tokens = citizens.map((c) => c.token);
     const blocker = await lockBatchRow(batch.id);
     let results: Awaited<ReturnType<typeof claimAll>>;
     try {
-      const claims = claimAll(api, batch.id, tokens);
-      const pids = await blockedInserts(batch.id, 2, 'claim_round_make_room');
-      expect(pids).toHaveLength(1);
-      // Had the two claims gone into two inserts, the one that did not borrow waits too: cut it as well.
-      pids.push(...(await waiting('INSERT INTO voucher')));
-      // The backend makes room once the lock is free, then waits in its transaction for an INSERT
-      // and a COMMIT that never come: the API must not answer before that transaction is over.
+      const claims = claimAll(
+        api,
+        batch.id,
+        citizens.map((c) => c.token),
+      );
+      const pids = await blockedInserts(batch.id, 2);
+      expect(pids.length).toBeGreaterThanOrEqual(1);
+      // The room is made inside the insert statement (its counting trigger), so the backend moves
+      // the quota and commits in one go once the lock is free, whatever became of the API's socket.
       for (const c of clientsOf(pids)) c.connection.stream.destroy();
       await sleep(200);
       await blocker.commitTransaction();
@@ -204,19 +205,20 @@ describe('claiming when the connection of a voucher insert breaks', () => {
       if (blocker.isTransactionActive) await blocker.rollbackTransaction();
       await blocker.release();
     }
-    expect(results.counts).toEqual({ UNAVAILABLE: 2 });
-    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 0, issuedCount: 0 });
-    const [moved] = (await api.dataSource.query(
-      'SELECT sum(carried_in)::int AS carried_in FROM claim_round WHERE batch_id = $1',
-      [batch.id],
-    )) as { carried_in: number }[];
-    expect(moved.carried_in).toBe(0);
-    expect(await gate.pendingCount(batch.id)).toBe(0);
-    expect((await gate.snapshot(batch.id)).issued).toBe(0);
-
-    const retry = await claimAll(api, batch.id, tokens);
-    expect(retry.counts).toEqual({ claimed: 2 });
+    expect(results.counts).toEqual({ claimed: 2 });
     expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 2, issuedCount: 2 });
+    expect(
+      await api.dataSource.query(
+        'SELECT seq, carried_in, carried_out, issued_count FROM claim_round WHERE batch_id = $1 ORDER BY seq',
+        [batch.id],
+      ),
+    ).toEqual([
+      { seq: 1, carried_in: 0, carried_out: 1, issued_count: 0 },
+      { seq: 2, carried_in: 1, carried_out: 0, issued_count: 2 },
+    ]);
+    await sleep(50); // the confirmation runs after the answer
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+    expect((await gate.snapshot(batch.id)).issued).toBe(2);
   });
 
   it('when the outcome cannot be learned in time, says so and keeps the reservation for reconciliation', async () => {

@@ -18,8 +18,6 @@ export interface VoucherDraft {
   claimedAtMs: number;
   validFromMs: number;
   validUntilMs: number;
-  /** The round used quota left by other rounds: move it in PostgreSQL before the insert. */
-  borrowed: boolean;
 }
 
 export interface WrittenVoucher extends VoucherDraft {
@@ -390,37 +388,16 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       drafts.map((d) => d.validFromMs),
       drafts.map((d) => d.validUntilMs),
     ];
-    const rooms = new Map<number, { batchId: number; rows: number; borrowed: boolean }>();
-    for (const d of drafts) {
-      const r = rooms.get(d.roundId) ?? { batchId: d.batchId, rows: 0, borrowed: false };
-      r.rows += 1;
-      r.borrowed ||= d.borrowed;
-      rooms.set(d.roundId, r);
-    }
-    const needRoom = [...rooms.entries()]
-      .filter(([, r]) => r.borrowed)
-      .sort(([ra, a], [rb, b]) => a.batchId - b.batchId || ra - rb);
+    // One statement, its own transaction. A roll-over batch's round that goes past its own quota
+    // borrows what other rounds left in the counting trigger (claim_round_make_room), under the
+    // batch row's lock and from the committed counts, so concurrent inserts may commit in any order.
     let rows: { id: number; batch_id: number; citizen_id: number; slot: number }[];
     const runner = this.dataSource.createQueryRunner('master');
     try {
       // Nothing is sent before the connection is ours: failing to get one is a plain failure.
       const connection = (await runner.connect()) as { processID?: number };
       try {
-        if (needRoom.length === 0) {
-          rows = await runner.query(INSERT_SQL, params);
-        } else {
-          await runner.startTransaction();
-          try {
-            for (const [roundId, r] of needRoom) {
-              await runner.query('SELECT claim_round_make_room($1, $2)', [roundId, r.rows]);
-            }
-            rows = await runner.query(INSERT_SQL, params);
-            await runner.commitTransaction();
-          } catch (e) {
-            if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-            throw e;
-          }
-        }
+        rows = await runner.query(INSERT_SQL, params);
       } catch (e) {
         if (outcomeUnknown(e)) throw new WriteInterrupted(e, connection.processID ?? null);
         throw e;

@@ -125,7 +125,6 @@ export class ClaimService {
         claimedAtMs: now,
         validFromMs: validity.from,
         validUntilMs: validity.until,
-        borrowed: r.borrowed,
       });
     } catch (e) {
       if (e instanceof ClaimOutcomeUnknown) {
