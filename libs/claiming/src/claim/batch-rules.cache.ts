@@ -7,6 +7,7 @@ import { ValidityRule } from './voucher-validity';
 export interface BatchRules extends ValidityRule {
   batchId: number;
   requiresVerified: boolean;
+  perCitizenLimit: number;
 }
 
 const TTL_MS = 10_000;
@@ -37,11 +38,12 @@ export class BatchRulesCache {
 
   private async read(batchId: number): Promise<BatchRules> {
     const [row] = (await this.dataSource.query(
-      `SELECT b.requires_verified, b.validity_kind, b.valid_from, b.valid_until, b.valid_days, c.ends_at
+      `SELECT b.requires_verified, b.per_citizen_limit, b.validity_kind, b.valid_from, b.valid_until, b.valid_days, c.ends_at
          FROM voucher_batch b JOIN campaign c ON c.id = b.campaign_id WHERE b.id = $1`,
       [batchId],
     )) as {
       requires_verified: boolean;
+      per_citizen_limit: number;
       validity_kind: 'fixed' | 'relative';
       valid_from: Date | null;
       valid_until: Date | null;
@@ -52,6 +54,7 @@ export class BatchRulesCache {
     return {
       batchId,
       requiresVerified: row.requires_verified,
+      perCitizenLimit: row.per_citizen_limit,
       validityKind: row.validity_kind,
       validFromMs: row.valid_from?.getTime() ?? null,
       validUntilMs: row.valid_until?.getTime() ?? null,

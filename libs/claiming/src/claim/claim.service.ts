@@ -15,7 +15,7 @@ import { ClaimingException } from '../claiming.exception';
 import { ClaimGate, ReserveResult } from '../gate/claim-gate.service';
 import { CounterLoader } from '../gate/counter-loader.service';
 import { SoldOutBoard, soldOutAnswer } from '../sold-out/sold-out-board.service';
-import { BatchRulesCache } from './batch-rules.cache';
+import { BatchRules, BatchRulesCache } from './batch-rules.cache';
 import { ClaimOutcomeUnknown, ClaimWriter, WrittenVoucher } from './claim-writer.service';
 import { voucherValidity } from './voucher-validity';
 
@@ -96,8 +96,10 @@ export class ClaimService {
 
   private async claimOnce(batchId: number, citizenId: number, ip: string): Promise<ClaimedVoucher> {
     const started = performance.now();
-    const rules = await this.rules.get(batchId);
-    if (rules.requiresVerified && !(await this.isVerified(citizenId))) {
+    const rules = await this.rules.get(batchId).catch((e: unknown) => {
+      throw this.unavailable('reading the batch rules', batchId, e);
+    });
+    if (rules.requiresVerified && !(await this.isVerifiedOrUnavailable(batchId, citizenId))) {
       throw new ClaimingException('CLAIM_NOT_ELIGIBLE', 'This batch is for real-name verified residents', {
         reason: ClaimIneligibleReason.NotVerified,
       });
@@ -137,7 +139,7 @@ export class ClaimService {
         );
       }
       await this.releaseAfterFailure(batchId, citizenId, r.slot, r.round);
-      throw this.writeFailure(batchId, e);
+      throw this.writeFailure(batchId, e, rules, r, now);
     }
     claimSeconds.observe((performance.now() - started) / 1000);
     // From the row (after an interrupted insert the writer read them back from PostgreSQL).
@@ -155,14 +157,40 @@ export class ClaimService {
   }
 
   private async reserve(batchId: number, citizenId: number, ip: string, now: number): Promise<ReserveResult> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const started = performance.now();
-      const r = await this.gate.reserve(batchId, citizenId, ip, now);
-      reserveSeconds.observe((performance.now() - started) / 1000);
-      if (r.kind !== 'not_loaded') return r;
-      await this.loader.ensureLoaded(batchId);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const started = performance.now();
+        const r = await this.gate.reserve(batchId, citizenId, ip, now);
+        reserveSeconds.observe((performance.now() - started) / 1000);
+        if (r.kind !== 'not_loaded') return r;
+        await this.loader.ensureLoaded(batchId);
+      }
+    } catch (e) {
+      throw this.unavailable('the claim gate', batchId, e);
     }
     throw new ClaimingException('UNAVAILABLE', 'Claim counters are being rebuilt; try again in a moment');
+  }
+
+  /**
+   * Redis or PostgreSQL failed before anything was written (a dropped connection, a timeout): the
+   * claimant is told to try again (503), not that the server broke. A reservation a failed gate call
+   * may have made waits in the pending set for reconciliation, as after a crash.
+   */
+  private unavailable(what: string, batchId: number, e: unknown): Error {
+    if (e instanceof JinliException) return e;
+    this.log.error(`claim on batch ${batchId}: ${what} failed: ${(e as Error).message}`);
+    return new ClaimingException(
+      'UNAVAILABLE',
+      'Claiming is unavailable for a moment; nothing was claimed, try again',
+    );
+  }
+
+  private async isVerifiedOrUnavailable(batchId: number, citizenId: number): Promise<boolean> {
+    try {
+      return await this.isVerified(citizenId);
+    } catch (e) {
+      throw this.unavailable('reading the citizen', batchId, e);
+    }
   }
 
   private flagFor(
@@ -179,7 +207,13 @@ export class ClaimService {
         };
   }
 
-  private refusal(batchId: number, r: Exclude<ReserveResult, { kind: 'reserved' }>, now: number): Error {
+  /** The answer to a refused claim; `markSoldOut`: tell every process (the gate said so, not PostgreSQL). */
+  private refusal(
+    batchId: number,
+    r: Exclude<ReserveResult, { kind: 'reserved' }>,
+    now: number,
+    markSoldOut = true,
+  ): Error {
     const serverTime = new Date(now).toISOString();
     switch (r.kind) {
       case 'batch_sold_out':
@@ -189,7 +223,7 @@ export class ClaimService {
           roundEndsAt: r.kind === 'round_sold_out' ? r.roundEndsAt : 0,
           nextRoundOpensAt: r.kind === 'round_sold_out' ? r.nextRoundOpensAt : null,
         });
-        this.board.mark(batchId, flag);
+        if (markSoldOut) this.board.mark(batchId, flag);
         const a = soldOutAnswer(flag, now);
         return new ClaimingException(a.body.code as 'CLAIM_ROUND_SOLD_OUT', a.body.message, a.body.details);
       }
@@ -233,8 +267,18 @@ export class ClaimService {
     }
   }
 
-  /** What to answer when PostgreSQL refused or failed the row (the reservation is already released). */
-  private writeFailure(batchId: number, e: unknown): Error {
+  /**
+   * What to answer when PostgreSQL refused or failed the row (the reservation is already released).
+   * A refusal carries the same details as the gate's own (the limit; the round and when the next
+   * one opens).
+   */
+  private writeFailure(
+    batchId: number,
+    e: unknown,
+    rules: BatchRules,
+    r: Extract<ReserveResult, { kind: 'reserved' }>,
+    now: number,
+  ): Error {
     if (e instanceof JinliException) return e;
     const refused = (constraint: string) => isConstraintViolation(e, constraint);
     if (pgErrorOf(e)?.code?.startsWith('23')) {
@@ -242,16 +286,13 @@ export class ClaimService {
       this.scheduleResync(batchId);
     }
     if (refused('uq_voucher_batch_citizen_slot') || refused('ck_voucher_slot_within_limit')) {
-      return new ClaimingException('CLAIM_LIMIT_REACHED', 'You already hold the limit of this batch');
+      return this.refusal(batchId, { kind: 'limit_reached', limit: rules.perCitizenLimit }, now, false);
     }
     if (refused('ck_batch_issued_within_quota')) {
-      return new ClaimingException('CLAIM_BATCH_SOLD_OUT', 'All vouchers of this batch have been claimed');
+      return this.refusal(batchId, { kind: 'batch_sold_out' }, now, false);
     }
     if (refused('ck_claim_round_issued_within_quota')) {
-      return new ClaimingException('CLAIM_ROUND_SOLD_OUT', 'This round is sold out', {
-        serverTime: this.clock.now().toISOString(),
-        nextRoundOpensAt: null,
-      });
+      return this.refusal(batchId, { ...r, kind: 'round_sold_out' }, now, false);
     }
     this.log.error(`claim write failed on batch ${batchId}: ${(e as Error).message}`);
     return new ClaimingException(

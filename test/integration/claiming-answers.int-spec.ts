@@ -1,0 +1,113 @@
+import { ClaimGate } from '@jinli/claiming';
+import { batchCounts, Factories, HOUR, insertVoucher, TestApi } from '@jinli/testing';
+
+const claimUrl = (batchId: number) => `/api/v1/claiming/batches/${batchId}/claim`;
+
+/**
+ * What a claimant is told when something other than the gate's rules stops a claim: Redis failing
+ * (try again, 503), or PostgreSQL refusing a row Redis let through (the same refusal, with the same
+ * details, as if the gate had said it). Real PostgreSQL and Redis.
+ */
+describe('claim answers when Redis fails or PostgreSQL refuses', () => {
+  let api: TestApi;
+  let f: Factories;
+  let gate: ClaimGate;
+  beforeAll(async () => {
+    api = await TestApi.start({ now: '2020-07-04T01:00:00Z', env: { CLAIM_RATE_PER_IP: '1000000' } });
+    f = await new Factories(api).init();
+    gate = api.get(ClaimGate);
+  });
+  afterAll(() => api.close());
+
+  it('a failed gate call is 503 UNAVAILABLE (try again), and nothing is claimed', async () => {
+    const batch = await f.batch({
+      quota: 5,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+    });
+    const citizen = await f.citizen();
+    // A real error inside Redis: this window's per-citizen rate hash is a string (WRONGTYPE).
+    const rateKey = gate.keys(batch.id).rateCitizens(Math.floor(api.clock.nowMs() / gate.limits.windowMs));
+    await api.redis.client.set(rateKey, 'not a hash');
+    try {
+      const answer = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+      expect(answer.status).toBe(503);
+      expect(answer.body).toEqual({ code: 'UNAVAILABLE', message: expect.stringMatching(/try again/) });
+    } finally {
+      await api.redis.client.del(rateKey);
+    }
+    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 0, issuedCount: 0 });
+    expect((await gate.snapshot(batch.id)).issued).toBe(0);
+
+    const retry = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+    expect(retry.status).toBe(201);
+  });
+
+  it('a slot PostgreSQL already holds: CLAIM_LIMIT_REACHED with the limit, the reservation given back', async () => {
+    const batch = await f.batch({
+      quota: 5,
+      perCitizenLimit: 1,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+    });
+    const [{ id: roundId }] = (await api.dataSource.query('SELECT id FROM claim_round WHERE batch_id = $1', [
+      batch.id,
+    ])) as { id: number }[];
+    const citizen = await f.citizen();
+    // Written behind the gate's back: Redis still thinks the citizen holds nothing.
+    await insertVoucher(api.dataSource, {
+      batchId: batch.id,
+      roundId,
+      citizenId: citizen.id,
+      at: api.clock.now(),
+    });
+
+    const answer = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toEqual({
+      code: 'CLAIM_LIMIT_REACHED',
+      message: expect.any(String),
+      details: { limit: 1 },
+    });
+    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 1, issuedCount: 1 });
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+  });
+
+  it('a round PostgreSQL counts as full: CLAIM_ROUND_SOLD_OUT with the round and when the next one opens', async () => {
+    const now = api.clock.nowMs();
+    const batch = await f.batch({
+      quota: 5,
+      rollOverUnclaimed: false,
+      rounds: [
+        { opensAt: new Date(now - HOUR), quota: 2 },
+        { opensAt: new Date(now + HOUR), quota: 3 },
+      ],
+    });
+    const [{ id: roundId }] = (await api.dataSource.query(
+      'SELECT id FROM claim_round WHERE batch_id = $1 AND seq = 1',
+      [batch.id],
+    )) as { id: number }[];
+    for (let i = 0; i < 2; i++) {
+      const c = await f.citizen();
+      await insertVoucher(api.dataSource, {
+        batchId: batch.id,
+        roundId,
+        citizenId: c.id,
+        at: api.clock.now(),
+      });
+    }
+    const citizen = await f.citizen();
+
+    const answer = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+    expect(answer.status).toBe(409);
+    expect(answer.body).toEqual({
+      code: 'CLAIM_ROUND_SOLD_OUT',
+      message: expect.any(String),
+      details: {
+        serverTime: new Date(now).toISOString(),
+        round: 1,
+        nextRoundOpensAt: new Date(now + HOUR).toISOString(),
+      },
+    });
+    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 2, issuedCount: 2 });
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+  });
+});
