@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -497,7 +497,9 @@ async function rawLua(redis: Redis, opt: Options): Promise<number> {
     Array.from({ length: opt.connections }, async () => {
       while (next < opt.luaCalls) {
         const citizenId = ++next;
-        const r = parseReserve(await reserveCall(client, keys, citizenId, '127.0.0.1', Date.now(), limits));
+        const r = parseReserve(
+          await reserveCall(client, keys, randomUUID(), citizenId, '127.0.0.1', Date.now(), limits),
+        );
         if (r.kind === 'reserved') reserved += 1;
       }
     }),

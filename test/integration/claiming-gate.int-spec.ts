@@ -1,5 +1,15 @@
-import { ClaimGate, ReserveResult } from '@jinli/claiming';
-import { metricsRegistry } from '@jinli/platform';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import {
+  ClaimGate,
+  defineGateCommands,
+  parseReserve,
+  RESERVE_CALL_TTL_MS,
+  ReserveClaim,
+  reserveManyCall,
+  ReserveResult,
+} from '@jinli/claiming';
+import { metricsRegistry, redisOptions } from '@jinli/platform';
 import { Factories, HOUR, TestApi } from '@jinli/testing';
 
 /** Script calls and the claims they carried so far (the gate's own metric, from the registry). */
@@ -155,5 +165,191 @@ describe('claim gate: claims of one turn in one script call', () => {
       await api.redis.client.del(rateKey);
     }
     expect((await gate.snapshot(batch.id)).issued).toBe(0);
+  });
+
+  /**
+   * ioredis resends a call whose reply was lost with a dropped connection (autoResendUnfulfilledCommands):
+   * each call has its own id, and a run that finds the answers kept for that id returns them.
+   */
+  describe('a call run twice', () => {
+    /** Everything the reserve script writes for claims of `nowMs`, except the kept answers. */
+    async function gateState(batchId: number, nowMs: number) {
+      const k = gate.keys(batchId);
+      const c = api.redis.client;
+      const window = Math.floor(nowMs / gate.limits.windowMs);
+      return {
+        meta: await c.hgetall(k.meta),
+        slots: await c.hgetall(k.slots),
+        pending: await c.zrange(k.pending, 0, -1, 'WITHSCORES'),
+        rateCitizens: await c.hgetall(k.rateCitizens(window)),
+        rateIps: await c.hgetall(k.rateIps(window)),
+        perSecond: await c.get(k.perSecond(Math.floor(nowMs / 1000))),
+      };
+    }
+
+    const claimsOf = (citizens: number[], nowMs: number, ip: string): ReserveClaim[] =>
+      citizens.map((citizenId) => ({ nowMs, citizenId, ip }));
+
+    /** Redis Cluster hashes the part between the first `{` and the next `}`. */
+    const hashTag = (key: string) => key.slice(key.indexOf('{') + 1, key.indexOf('}', key.indexOf('{')));
+
+    it('with the same call id (a resend) answers the same and reserves once', async () => {
+      const batch = await f.batch({
+        quota: 5,
+        perCitizenLimit: 1,
+        rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+      });
+      const now = api.clock.nowMs();
+      const keys = gate.keys(batch.id);
+      // Citizen 1 presses three times (the third over a rate limit of 2), then citizen 2.
+      const citizens = [500_001, 500_001, 500_001, 500_002];
+      const claims = claimsOf(citizens, now, '10.0.0.5');
+      const limits = { ...gate.limits, perCitizen: 2 };
+      const callId = randomUUID();
+
+      const first = await reserveManyCall(gate.client, keys, callId, claims, limits);
+      const after = await gateState(batch.id, now);
+      const again = await reserveManyCall(gate.client, keys, callId, claims, limits);
+
+      expect(again).toEqual(first);
+      expect(await gateState(batch.id, now)).toEqual(after);
+      const results = first.map(parseReserve);
+      expect(results.map((r) => r.kind)).toEqual(['reserved', 'limit_reached', 'rate_limited', 'reserved']);
+      // Numbers come back as integers (a ms timestamp among them), -1 as -1.
+      expect(first[0]).toEqual(['OK', 1, 1, expect.any(Number), 4, 4, 0, expect.any(Number), -1]);
+      expect(first[0][7]).toBeGreaterThan(now);
+      expect(results[0]).toMatchObject({ kind: 'reserved', nextRoundOpensAt: null });
+      expect((await gate.snapshot(batch.id)).issued).toBe(2);
+      expect(after.pending).toHaveLength(2 * 2); // two members, each with its score
+      await releaseAll(
+        batch.id,
+        citizens.map((c, i) => [c, results[i]]),
+      );
+    });
+
+    it('keeps answers of every shape as they were: round not open (a time), not eligible (an empty reason)', async () => {
+      const opensAt = api.clock.nowMs() + HOUR;
+      const notOpen = await f.batch({ rounds: [{ opensAt: new Date(opensAt), quota: 1000 }] });
+      const closed = await f.batch();
+      // A batch that is not claimable and gives no reason.
+      await api.redis.client.hset(gate.keys(closed.id).meta, 'ok', '0', 'why', '');
+      const now = api.clock.nowMs();
+      for (const [batchId, expected] of [
+        [notOpen.id, [['NO', opensAt]]],
+        [closed.id, [['NE', '']]],
+      ] as const) {
+        const callId = randomUUID();
+        const claims = claimsOf([500_101], now, '10.0.0.6');
+        const first = await reserveManyCall(gate.client, gate.keys(batchId), callId, claims, gate.limits);
+        expect(first).toEqual(expected);
+        expect(await reserveManyCall(gate.client, gate.keys(batchId), callId, claims, gate.limits)).toEqual(
+          expected,
+        );
+      }
+    });
+
+    it("with a new call id decides the claims again: they see the first call's reservations", async () => {
+      const batch = await f.batch({
+        quota: 5,
+        perCitizenLimit: 1,
+        rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+      });
+      const now = api.clock.nowMs();
+      const keys = gate.keys(batch.id);
+      const citizens = [500_201, 500_202];
+      const claims = claimsOf(citizens, now, '10.0.0.7');
+
+      const first = (await reserveManyCall(gate.client, keys, randomUUID(), claims, gate.limits)).map(
+        parseReserve,
+      );
+      const second = (await reserveManyCall(gate.client, keys, randomUUID(), claims, gate.limits)).map(
+        parseReserve,
+      );
+
+      expect(first.map((r) => r.kind)).toEqual(['reserved', 'reserved']);
+      expect(second).toEqual([
+        { kind: 'limit_reached', limit: 1 },
+        { kind: 'limit_reached', limit: 1 },
+      ]);
+      expect((await gate.snapshot(batch.id)).issued).toBe(2);
+      await releaseAll(
+        batch.id,
+        citizens.map((c, i) => [c, first[i]]),
+      );
+    });
+
+    it("keeps a call's answers under the batch's hash tag, for a short while", async () => {
+      const batch = await f.batch();
+      const now = api.clock.nowMs();
+      const keys = gate.keys(batch.id);
+      const callId = randomUUID();
+      const answers = await reserveManyCall(
+        gate.client,
+        keys,
+        callId,
+        claimsOf([500_301], now, '10.0.0.8'),
+        gate.limits,
+      );
+
+      const key = keys.call(callId);
+      expect(key).toContain(callId);
+      expect(hashTag(key)).toBe(`batch:${batch.id}`);
+      expect(hashTag(key)).toBe(hashTag(keys.meta));
+      expect(JSON.parse((await api.redis.client.get(key))!)).toEqual(answers);
+      const ttl = await api.redis.client.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(RESERVE_CALL_TTL_MS);
+      await releaseAll(batch.id, [[500_301, parseReserve(answers[0])]]);
+    });
+
+    it('a call ioredis resends after the connection dropped before its reply was read is answered once', async () => {
+      const batch = await f.batch({
+        quota: 5,
+        perCitizenLimit: 1,
+        rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+      });
+      const now = api.clock.nowMs();
+      const keys = gate.keys(batch.id);
+      const citizens = [500_401, 500_402];
+      // A client of its own with the platform's options (ioredis's defaults resend unanswered commands).
+      const client = defineGateCommands(
+        new Redis(
+          redisOptions(api.config.redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: 2 }),
+        ),
+      );
+      let reconnects = 0;
+      client.on('error', () => undefined);
+      client.on('reconnecting', () => (reconnects += 1));
+      try {
+        await client.ping();
+        client.stream.pause(); // the reply stays unread
+        const callId = randomUUID();
+        const answer = reserveManyCall(
+          client,
+          keys,
+          callId,
+          claimsOf(citizens, now, '10.0.0.9'),
+          gate.limits,
+        );
+        // Redis ran the call (its answers are kept), then the connection drops.
+        for (let i = 0; i < 200 && !(await api.redis.client.exists(keys.call(callId))); i++) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(await api.redis.client.exists(keys.call(callId))).toBe(1);
+        client.stream.destroy();
+
+        const results = (await answer).map(parseReserve);
+        expect(reconnects).toBeGreaterThanOrEqual(1);
+        expect(results.map((r) => r.kind)).toEqual(['reserved', 'reserved']);
+        expect((await gate.snapshot(batch.id)).issued).toBe(2);
+        expect(await gate.pendingCount(batch.id)).toBe(2);
+        await releaseAll(
+          batch.id,
+          citizens.map((c, i) => [c, results[i]]),
+        );
+      } finally {
+        client.disconnect();
+      }
+    });
   });
 });

@@ -1,8 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig, APP_CONFIG, histogram, RedisService } from '@jinli/platform';
 import { ClaimKeys, claimKeys, pendingMember } from './claim-keys';
-import { CONFIRM_LUA, REFRESH_LUA, RELEASE_LUA, RESERVE_LUA, UNLOCK_LUA } from './claim-scripts';
+import {
+  CONFIRM_LUA,
+  REFRESH_LUA,
+  RELEASE_LUA,
+  RESERVE_CALL_TTL_MS,
+  RESERVE_LUA,
+  UNLOCK_LUA,
+} from './claim-scripts';
 import { GateSnapshot, parseMeta } from './gate-meta';
 
 type Reply = (string | number | null)[];
@@ -81,7 +89,7 @@ interface GateCommands {
 export function defineGateCommands(client: Redis): Redis & GateCommands {
   const c = client as Redis & Partial<GateCommands>;
   if (!c.jinliClaimReserve) {
-    client.defineCommand('jinliClaimReserve', { numberOfKeys: 6, lua: RESERVE_LUA });
+    client.defineCommand('jinliClaimReserve', { numberOfKeys: 7, lua: RESERVE_LUA });
     client.defineCommand('jinliClaimRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
     client.defineCommand('jinliClaimConfirm', { numberOfKeys: 3, lua: CONFIRM_LUA });
     client.defineCommand('jinliClaimRefresh', { numberOfKeys: 1, lua: REFRESH_LUA });
@@ -106,10 +114,13 @@ export interface ReserveClaim {
 /**
  * Calls the reserve script for claims of one batch that share the rate window and the second of
  * the first one's `nowMs` (the caller groups them so). One answer per claim, in order.
+ * `callId` must be new for every call (randomUUID()): a run that finds the answers of its call id
+ * returns them unchanged, so a resend by the client does not decide the claims twice.
  */
 export function reserveManyCall(
   client: Redis & GateCommands,
   keys: ClaimKeys,
+  callId: string,
   claims: readonly ReserveClaim[],
   limits: RateLimits,
   roundHint = 1,
@@ -123,10 +134,12 @@ export function reserveManyCall(
     keys.rateCitizens(window),
     keys.rateIps(window),
     keys.perSecond(Math.floor(nowMs / 1000)),
+    keys.call(callId),
     limits.perCitizen,
     limits.perIp,
     (window + 1) * limits.windowMs,
     roundHint,
+    RESERVE_CALL_TTL_MS,
   ];
   for (const c of claims) args.push(c.nowMs, c.citizenId, c.ip);
   return client.jinliClaimReserve(...args) as unknown as Promise<Reply[]>;
@@ -136,13 +149,14 @@ export function reserveManyCall(
 export async function reserveCall(
   client: Redis & GateCommands,
   keys: ClaimKeys,
+  callId: string,
   citizenId: number,
   ip: string,
   nowMs: number,
   limits: RateLimits,
   roundHint = 1,
 ): Promise<Reply> {
-  const [answer] = await reserveManyCall(client, keys, [{ nowMs, citizenId, ip }], limits, roundHint);
+  const [answer] = await reserveManyCall(client, keys, callId, [{ nowMs, citizenId, ip }], limits, roundHint);
   return answer;
 }
 
@@ -235,6 +249,7 @@ export class ClaimGate {
     reserveManyCall(
       this.client,
       this.keys(g.batchId),
+      randomUUID(),
       g.claims,
       this.limits,
       this.roundHints.get(g.batchId),

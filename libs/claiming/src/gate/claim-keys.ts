@@ -18,6 +18,11 @@ export interface ClaimKeys {
   rateIps(window: number): string;
   /** Accepted claims in one second (for the operators' live view). */
   perSecond(epochSecond: number): string;
+  /**
+   * String, expiring: the answers of one reserve script call, so a call the client resends after
+   * a reconnect (its reply was lost) gets the same answers instead of being decided again.
+   */
+  call(callId: string): string;
 }
 
 export function batchTag(batchId: number): string {
@@ -34,6 +39,7 @@ export function claimKeys(prefix: string, batchId: number): ClaimKeys {
     rateCitizens: (window) => `${base}:rl:c:${window}`,
     rateIps: (window) => `${base}:rl:ip:${window}`,
     perSecond: (s) => `${base}:cps:${s}`,
+    call: (callId) => `${base}:call:${callId}`,
   };
 }
 

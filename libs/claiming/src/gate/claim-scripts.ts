@@ -15,17 +15,27 @@
  * one network round trip) per turn rather than per claim. Each claim is decided in turn exactly as
  * if it had been sent alone: the script is atomic, and claims later in the list see the counters
  * left by the earlier ones.
+ * Safe to run twice: the client resends a call whose reply was lost with a dropped connection
+ * (ioredis's autoResendUnfulfilledCommands), and deciding its claims again would find them already
+ * reserved (limit reached, with the first reservations held until reconciliation). So each call
+ * carries a unique id, and its answers are kept under the call's key for a short while: a run that
+ * finds them returns them and changes nothing. cjson keeps 14 significant digits, so every number
+ * in an answer must stay below 1e14 (ms timestamps do until the year 5138).
  * KEYS: meta, slots, pending, rate window hash (citizens), rate window hash (addresses),
- * per-second bucket (every claim of the call is in the same rate window and the same second).
+ * per-second bucket (every claim of the call is in the same rate window and the same second),
+ * the call's answers (claimKeys().call(callId)).
  * ARGV: max per citizen, max per ip, window end ms, round hint (the caller's guess of the open
- * round: its fields come with the first read, so the usual claim reads meta once), then per claim
- * three values: now ms, citizen id, ip.
+ * round: its fields come with the first read, so the usual claim reads meta once), how long the
+ * answers are kept (ms), then per claim three values: now ms, citizen id, ip.
  * Answers: one answer per claim, in order, each
  *   {'NL'} not loaded | {'RL', retryMs} | {'NE', reason} | {'NO', opensAt or -1}
  *   | {'BSO'} | {'RSO', seq, roundEnd, nextOpens or -1} | {'LIM', limit}
  *   | {'OK', slot, seq, roundId, roundLeftAfter, batchLeftAfter, borrowed, roundEnd, nextOpens or -1}
  */
 export const RESERVE_LUA = `
+local done = redis.call('GET', KEYS[7])
+if done then return cjson.decode(done) end
+
 local meta = KEYS[1]
 local perCitizen, perIp, windowEnd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local hint = tonumber(ARGV[4])
@@ -96,11 +106,18 @@ local function reserve(now, cid, ip)
 end
 
 local answers = {}
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   answers[#answers + 1] = reserve(tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2])
 end
+redis.call('SET', KEYS[7], cjson.encode(answers), 'PX', ARGV[5])
 return answers
 `;
+
+/**
+ * How long the reserve script keeps a call's answers for a resend: ioredis resends as soon as it
+ * has reconnected, within seconds of noticing the drop. One key per call (not per claim).
+ */
+export const RESERVE_CALL_TTL_MS = 30_000;
 
 /**
  * Release a reservation whose row was not written. Only the holder of the pending entry releases,
