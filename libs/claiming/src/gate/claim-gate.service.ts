@@ -30,8 +30,6 @@ export type ReserveResult =
       roundId: number;
       roundLeftAfter: number;
       batchLeftAfter: number;
-      /** The round used quota left by other rounds (roll-over): the writer makes room in PostgreSQL. */
-      borrowed: boolean;
       roundEndsAt: number;
       nextRoundOpensAt: number | null;
     };
@@ -68,7 +66,6 @@ export function parseReserve(r: Reply): ReserveResult {
         roundId: Number(r[3]),
         roundLeftAfter: Number(r[4]),
         batchLeftAfter: Number(r[5]),
-        borrowed: Number(r[6]) === 1,
         roundEndsAt: Number(r[7]),
         nextRoundOpensAt: orNull(Number(r[8])),
       };

@@ -31,6 +31,8 @@
  *   {'NL'} not loaded | {'RL', retryMs} | {'NE', reason} | {'NO', opensAt or -1}
  *   | {'BSO'} | {'RSO', seq, roundEnd, nextOpens or -1} | {'LIM', limit}
  *   | {'OK', slot, seq, roundId, roundLeftAfter, batchLeftAfter, borrowed, roundEnd, nextOpens or -1}
+ * (borrowed: 1 when the claim counts past its round's own quota, on quota other rounds left; only
+ * informational: PostgreSQL's counting trigger moves that quota when the row is inserted).
  */
 export const RESERVE_LUA = `
 local done = redis.call('GET', KEYS[7])
