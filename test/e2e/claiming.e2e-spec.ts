@@ -281,6 +281,7 @@ describe('claiming routes', () => {
       confirmed: 0,
       released: 0,
       drifted: [],
+      refreshed: [],
       unfinished: [],
     });
     const bad = await api.request('POST', '/api/v1/claiming/reconcile', {

@@ -295,8 +295,13 @@ export class ClaimGate {
     return (await this.client.hexists(this.keys(batchId).meta, 'loaded')) === 1;
   }
 
+  /** The meta hash as stored (empty when the batch is not in Redis). */
+  meta(batchId: number): Promise<Record<string, string>> {
+    return this.client.hgetall(this.keys(batchId).meta);
+  }
+
   async snapshot(batchId: number): Promise<GateSnapshot> {
-    return parseMeta(await this.client.hgetall(this.keys(batchId).meta));
+    return parseMeta(await this.meta(batchId));
   }
 
   /** Reservations older than `beforeMs` still waiting for their row. */

@@ -57,6 +57,11 @@ export class CounterLoader {
     });
   }
 
+  /** The batch as PostgreSQL has it now: what a load or a refresh would write from. */
+  source(batchId: number): Promise<BatchSource> {
+    return this.readSource(this.dataSource.manager, batchId);
+  }
+
   private async loadOrWait(batchId: number): Promise<void> {
     const deadline = Date.now() + WAIT_FOR_LOAD_MS;
     while (Date.now() < deadline) {

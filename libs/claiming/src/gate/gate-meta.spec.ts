@@ -1,4 +1,4 @@
-import { BatchSource, fullMeta, gateState, parseMeta, staticFields } from './gate-meta';
+import { BatchSource, fullMeta, gateState, parseMeta, staleStaticFields, staticFields } from './gate-meta';
 
 const H = 3600_000;
 const t0 = Date.parse('2020-07-04T02:00:00Z');
@@ -74,5 +74,16 @@ describe('gate meta', () => {
     expect(gateState(sold, t0 + H).phase).toBe('sold_out');
     const paused = parseMeta(fullMeta(source({ status: 'paused' }), new Map(), 'x'));
     expect(gateState(paused, t0 + H)).toMatchObject({ phase: 'not_eligible', reason: 'batch_paused' });
+  });
+
+  it('finds rules and rounds that changed, not counters or capacities moved between rounds', () => {
+    const meta = fullMeta(source(), new Map(), 'x');
+    expect(staleStaticFields(staticFields(source()), { ...meta, issued: '7', is1: '5' })).toEqual([]);
+    const moved = source();
+    moved.rounds[0] = { ...moved.rounds[0], carriedOut: 1 };
+    moved.rounds[1] = { ...moved.rounds[1], carriedIn: 1 };
+    expect(staleStaticFields(staticFields(moved), meta)).toEqual([]);
+    const changed = source({ campaignStatus: 'ended', perCitizenLimit: 2 });
+    expect(staleStaticFields(staticFields(changed), meta)).toEqual(['ok', 'why', 'lim']);
   });
 });

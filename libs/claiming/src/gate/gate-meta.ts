@@ -87,6 +87,16 @@ export function staticFields(src: BatchSource): Record<string, string> {
 }
 
 /**
+ * Fields of `expected` (staticFields of PostgreSQL now) that the meta in Redis does not hold: rules
+ * or rounds changed without a refresh. Capacities (cap<j>, cc<j>) are left out: in a batch that rolls
+ * over, inserts move carried quota between rounds in PostgreSQL (the counting trigger) and the gate
+ * keeps its own.
+ */
+export function staleStaticFields(expected: Record<string, string>, meta: Record<string, string>): string[] {
+  return Object.keys(expected).filter((k) => !/^(cap|cc)\d+$/.test(k) && meta[k] !== expected[k]);
+}
+
+/**
  * The whole meta hash: rules, rounds and counters. `extraPerRound` holds reservations that have no
  * row yet (seq -> count), which PostgreSQL cannot know about.
  */

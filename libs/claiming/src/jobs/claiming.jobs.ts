@@ -3,7 +3,7 @@ import { defineJob, JobHandler } from '@jinli/platform';
 import { ReconciliationService } from '../reconcile/reconciliation.service';
 import { QuotaRecyclingService } from '../recycling/quota-recycling.service';
 
-/** Every minute: rebuild lost counters, return reservations left without a row. */
+/** Every minute: rebuild lost counters, return reservations left without a row, repair stale rules. */
 export const ReconcileClaimsJob = defineJob<Record<string, never>>('claiming', 'reconcile');
 /** Returns the quota of expired, never redeemed vouchers (batches with recycle_expired). */
 export const RecycleExpiredQuotaJob = defineJob<Record<string, never>>('claiming', 'recycle-expired-quota');

@@ -5,6 +5,7 @@ import { ClaimingException } from '../claiming.exception';
 import { ClaimGate } from '../gate/claim-gate.service';
 import { parsePendingMember } from '../gate/claim-keys';
 import { CounterLoader } from '../gate/counter-loader.service';
+import { staleStaticFields, staticFields } from '../gate/gate-meta';
 import { SoldOutBoard } from '../sold-out/sold-out-board.service';
 
 export interface ReconcileReport {
@@ -15,7 +16,13 @@ export interface ReconcileReport {
   confirmed: number;
   /** Old reservations without a row: their quota and slot returned. */
   released: number;
+  /** Batches rebuilt because their `issued` counter (quiet batch) or `born` marker disagreed with PostgreSQL. */
   drifted: number[];
+  /**
+   * Batches whose rules or rounds in Redis (status, limit, rounds, validity, quota, returned)
+   * disagreed with PostgreSQL, a refresh after a change having been missed: refreshed, counters kept.
+   */
+  refreshed: number[];
   /**
    * Batches whose old reservations could not all be settled in this run (their counters could not
    * be loaded); the next run tries again.
@@ -29,7 +36,11 @@ export interface ReconcileReport {
  * - a batch whose `loaded` marker is missing (Redis lost its data) is rebuilt from PostgreSQL;
  * - a reservation older than the grace period (CLAIM_RECONCILE_GRACE_S) without a voucher row
  *   (the process died between reserving and writing) is released; one with a row is confirmed;
- * - a quiet batch (nothing pending) whose Redis counters disagree with PostgreSQL is rebuilt.
+ * - a batch whose rules or rounds in Redis differ from what the loader would write now from
+ *   PostgreSQL (a missed refresh after a change) is refreshed; a quiet batch (nothing pending) whose
+ *   `issued` counter differs, or whose counters were loaded for another batch of that id, is rebuilt.
+ * Live batches are checked, and also those ended (or whose campaign ended) before the campaign's end
+ * date while still in Redis: until then stale counters could still let claims through.
  * When the counters vanish under it (evicted, or being rebuilt elsewhere), it loads them and goes on;
  * if they still cannot be loaded it leaves that batch for the next run instead of spinning.
  * The grace is far longer than a write can take (writes older than a quarter of it are refused and
@@ -62,26 +73,29 @@ export class ReconciliationService {
       if (found.length === 0)
         throw new ClaimingException('BATCH_NOT_FOUND', `Batch ${options.batchId} was not found`);
     }
-    const ids =
+    const rows =
       options.batchId !== undefined
-        ? [options.batchId]
-        : (
-            (await this.dataSource.query(
-              `SELECT b.id FROM voucher_batch b JOIN campaign c ON c.id = b.campaign_id
-                WHERE b.status IN ('published', 'paused') AND c.status IN ('published', 'paused') ORDER BY b.id`,
-            )) as { id: number }[]
-          ).map((r) => r.id);
+        ? [{ id: options.batchId, live: true }]
+        : ((await this.dataSource.query(
+            `SELECT b.id, b.status IN ('published', 'paused') AND c.status IN ('published', 'paused') AS live
+               FROM voucher_batch b JOIN campaign c ON c.id = b.campaign_id
+              WHERE (b.status IN ('published', 'paused') AND c.status IN ('published', 'paused'))
+                 OR ((b.status = 'ended' OR c.status = 'ended') AND c.ends_at > $1)
+              ORDER BY b.id`,
+            [this.clock.now()],
+          )) as { id: number; live: boolean }[]);
     const report: ReconcileReport = {
-      batches: ids.length,
+      batches: rows.length,
       rebuilt: [],
       confirmed: 0,
       released: 0,
       drifted: [],
+      refreshed: [],
       unfinished: [],
     };
-    for (const id of ids) {
+    for (const { id, live } of rows) {
       try {
-        await this.reconcileBatch(id, options.rebuild === true, report);
+        await this.reconcileBatch(id, live, options.rebuild === true, report);
       } catch (e) {
         this.log.error(`reconciling batch ${id}: ${(e as Error).message}`);
       }
@@ -90,6 +104,7 @@ export class ReconciliationService {
       report.rebuilt.length ||
       report.released ||
       report.drifted.length ||
+      report.refreshed.length ||
       report.unfinished.length ||
       options.actor
     ) {
@@ -104,8 +119,17 @@ export class ReconciliationService {
     return report;
   }
 
-  private async reconcileBatch(batchId: number, rebuild: boolean, report: ReconcileReport): Promise<void> {
-    if (rebuild || !(await this.gate.isLoaded(batchId))) {
+  private async reconcileBatch(
+    batchId: number,
+    live: boolean,
+    rebuild: boolean,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const loaded = await this.gate.isLoaded(batchId);
+    // An ended batch not in Redis has nothing stale: a claim would load its current rules.
+    if (!live && !loaded) return;
+    const rebuilt = rebuild || !loaded;
+    if (rebuilt) {
       await this.loader.rebuild(batchId);
       report.rebuilt.push(batchId);
       this.board.clear(batchId);
@@ -156,12 +180,7 @@ export class ReconciliationService {
       if (!settled) return stop();
     }
     if (changed) this.board.clear(batchId);
-    if (!rebuild && (await this.drifted(batchId))) {
-      report.drifted.push(batchId);
-      await this.loader.rebuild(batchId);
-      report.rebuilt.push(batchId);
-      this.board.clear(batchId);
-    }
+    if (!rebuilt) await this.repairDrift(batchId, report);
   }
 
   /**
@@ -181,22 +200,34 @@ export class ReconciliationService {
     return call();
   }
 
-  /** Counters differ from PostgreSQL while nothing is in flight. */
-  private async drifted(batchId: number): Promise<boolean> {
-    if ((await this.gate.pendingCount(batchId)) > 0) return false;
+  /**
+   * Compares the meta (read once) with what the loader would write now from PostgreSQL. Rules and
+   * rounds are compared whether or not claims are in flight (claims do not change them) and a
+   * difference is refreshed the way a change is; the `issued` counter only when nothing is pending.
+   */
+  private async repairDrift(batchId: number, report: ReconcileReport): Promise<void> {
+    const pendingBefore = await this.gate.pendingCount(batchId);
     // PostgreSQL first, then Redis: a claim reserved in between shows up as pending below.
-    const [b] = (await this.dataSource.query(
-      `SELECT issued_count, returned_count, quota, created_at FROM voucher_batch WHERE id = $1`,
-      [batchId],
-    )) as { issued_count: number; returned_count: number; quota: number; created_at: Date }[];
-    const snap = await this.gate.snapshot(batchId);
-    if (!b || !snap.loaded) return false;
-    if ((await this.gate.pendingCount(batchId)) > 0) return false;
-    return (
-      snap.born !== b.created_at.getTime() ||
-      snap.issued !== b.issued_count ||
-      snap.returned !== b.returned_count ||
-      snap.quota !== b.quota
+    const src = await this.loader.source(batchId);
+    const meta = await this.gate.meta(batchId);
+    // Evicted or being rebuilt meanwhile: the next claim or run loads it from PostgreSQL.
+    if (meta.loaded === undefined) return;
+    const quiet = pendingBefore === 0 && (await this.gate.pendingCount(batchId)) === 0;
+    const expected = staticFields(src);
+    if (meta.born !== expected.born || (quiet && Number(meta.issued) !== src.issuedCount)) {
+      report.drifted.push(batchId);
+      await this.loader.rebuild(batchId);
+      report.rebuilt.push(batchId);
+      this.board.clear(batchId);
+      return;
+    }
+    const stale = staleStaticFields(expected, meta);
+    if (stale.length === 0) return;
+    this.log.warn(
+      `batch ${batchId}: rules in Redis differ from PostgreSQL (${stale.join(', ')}); refreshing`,
     );
+    await this.loader.refresh(batchId);
+    report.refreshed.push(batchId);
+    this.board.clear(batchId);
   }
 }
