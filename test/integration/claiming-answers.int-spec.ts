@@ -111,3 +111,55 @@ describe('claim answers when Redis fails or PostgreSQL refuses', () => {
     expect(await gate.pendingCount(batch.id)).toBe(0);
   });
 });
+
+describe('a claim that waited too long to be written', () => {
+  let api: TestApi;
+  let f: Factories;
+  let gate: ClaimGate;
+  beforeAll(async () => {
+    // Grace 10 s: a claim not written within 2.5 s of its start is refused. One insert at a time.
+    api = await TestApi.start({
+      now: '2020-07-04T01:00:00Z',
+      env: { CLAIM_RATE_PER_IP: '1000000', CLAIM_RECONCILE_GRACE_S: '10', CLAIM_WRITER_CONCURRENCY: '1' },
+    });
+    f = await new Factories(api).init();
+    gate = api.get(ClaimGate);
+  });
+  afterAll(() => api.close());
+
+  it('is refused with 503 before its row is sent, and its reservation comes back at once', async () => {
+    const batch = await f.batch({
+      quota: 5,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+    });
+    const [first, second] = [await f.citizen(), await f.citizen()];
+    // Hold the batch row: the first claim's insert waits, the second claim waits behind it.
+    const blocker = api.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('SELECT id FROM voucher_batch WHERE id = $1 FOR UPDATE', [batch.id]);
+    let answers: { status: number; body: any }[];
+    try {
+      const a = api.request('POST', claimUrl(batch.id), { token: first.token });
+      await new Promise((r) => setTimeout(r, 200));
+      const b = api.request('POST', claimUrl(batch.id), { token: second.token });
+      await new Promise((r) => setTimeout(r, 3000));
+      await blocker.commitTransaction();
+      answers = await Promise.all([a, b]);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    // The first insert was sent in time: PostgreSQL commits it whenever the lock frees.
+    expect(answers[0].status).toBe(201);
+    expect(answers[1].status).toBe(503);
+    expect(answers[1].body).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/in time/) });
+    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 1, issuedCount: 1 });
+    await new Promise((r) => setTimeout(r, 50)); // the confirmation runs after the answer
+    expect(await gate.pendingCount(batch.id)).toBe(0);
+    expect((await gate.snapshot(batch.id)).issued).toBe(1);
+
+    const retry = await api.request('POST', claimUrl(batch.id), { token: second.token });
+    expect(retry.status).toBe(201);
+  });
+});

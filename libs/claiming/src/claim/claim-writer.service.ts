@@ -27,6 +27,8 @@ export interface WrittenVoucher extends VoucherDraft {
 interface Queued {
   draft: VoucherDraft;
   enqueuedAt: number;
+  /** When the claim started (performance.now(), before its reservation): its age is counted from here. */
+  startedAt: number;
   resolve: (v: WrittenVoucher) => void;
   reject: (e: unknown) => void;
 }
@@ -102,7 +104,12 @@ export class ClaimWriter implements BeforeApplicationShutdown {
   private readonly windowMs: number;
   private readonly maxBatch: number;
   private readonly concurrency: number;
-  /** A row not started by then is refused: reconciliation may already treat it as abandoned. */
+  /**
+   * A claim older than this (counted from before its reservation) is not written: its statement
+   * could not be sure to end (statement_timeout) well inside reconciliation's grace, after which a
+   * reservation without a row is returned. Checked before the multi-row insert and before each
+   * row-by-row retry, so every row commits, if at all, long before reconciliation may release it.
+   */
   private readonly maxWaitMs: number;
   private idle: (() => void)[] = [];
 
@@ -118,9 +125,10 @@ export class ClaimWriter implements BeforeApplicationShutdown {
     this.maxWaitMs = (config.claiming.reconcileGraceS * 1000) / 4;
   }
 
-  write(draft: VoucherDraft): Promise<WrittenVoucher> {
+  /** `startedAt`: when the claim started (performance.now()), before it reserved its slot. */
+  write(draft: VoucherDraft, startedAt = performance.now()): Promise<WrittenVoucher> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ draft, enqueuedAt: performance.now(), resolve, reject });
+      this.queue.push({ draft, enqueuedAt: performance.now(), startedAt, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.drain();
       else if (!this.timer) {
         this.timer = setTimeout(() => {
@@ -186,9 +194,7 @@ export class ClaimWriter implements BeforeApplicationShutdown {
     const now = performance.now();
     const live: Queued[] = [];
     for (const q of batch) {
-      if (now - q.enqueuedAt > this.maxWaitMs) {
-        q.reject(new ClaimingException('UNAVAILABLE', 'The claim could not be recorded in time; try again'));
-      } else live.push(q);
+      if (!this.refuseIfTooOld(q, now)) live.push(q);
     }
     if (live.length === 0) return;
     for (const q of live) queueSeconds.observe((now - q.enqueuedAt) / 1000);
@@ -218,6 +224,7 @@ export class ClaimWriter implements BeforeApplicationShutdown {
       }
       // One bad row must not fail the others: write them one by one.
       for (const q of live) {
+        if (this.refuseIfTooOld(q, performance.now())) continue;
         try {
           this.settle([q], await this.insert([q.draft]));
         } catch (err) {
@@ -226,6 +233,12 @@ export class ClaimWriter implements BeforeApplicationShutdown {
         }
       }
     }
+  }
+
+  private refuseIfTooOld(q: Queued, now: number): boolean {
+    if (now - q.startedAt <= this.maxWaitMs) return false;
+    q.reject(new ClaimingException('UNAVAILABLE', 'The claim could not be recorded in time; try again'));
+    return true;
   }
 
   /**

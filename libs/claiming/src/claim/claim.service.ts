@@ -118,16 +118,19 @@ export class ClaimService {
     const validity = voucherValidity(rules, now);
     let written: WrittenVoucher;
     try {
-      written = await this.writer.write({
-        batchId,
-        roundId: r.roundId,
-        round: r.round,
-        citizenId,
-        slot: r.slot,
-        claimedAtMs: now,
-        validFromMs: validity.from,
-        validUntilMs: validity.until,
-      });
+      written = await this.writer.write(
+        {
+          batchId,
+          roundId: r.roundId,
+          round: r.round,
+          citizenId,
+          slot: r.slot,
+          claimedAtMs: now,
+          validFromMs: validity.from,
+          validUntilMs: validity.until,
+        },
+        started,
+      );
     } catch (e) {
       if (e instanceof ClaimOutcomeUnknown) {
         // The row may exist: the reservation stays pending and reconciliation settles it from

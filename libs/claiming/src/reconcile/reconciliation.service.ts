@@ -43,8 +43,11 @@ export interface ReconcileReport {
  * date while still in Redis: until then stale counters could still let claims through.
  * When the counters vanish under it (evicted, or being rebuilt elsewhere), it loads them and goes on;
  * if they still cannot be loaded it leaves that batch for the next run instead of spinning.
- * The grace is far longer than a write can take (writes older than a quarter of it are refused and
- * statements time out after 30 s), so a reservation is never released while its row may still commit.
+ * The grace is longer than a write can take: a claim older than a quarter of it (counted from before
+ * its reservation) is not written, and each statement times out after 30 s, so with the default
+ * grace (120 s) the last statement that may hold a row starts within 30 s and ends within 90 s (one
+ * retry after a deadlock), and a reservation is never released while its row may still commit.
+ * A grace under 120 s (tests) gives that margin up.
  */
 @Injectable()
 export class ReconciliationService {
