@@ -163,3 +163,42 @@ describe('a claim that waited too long to be written', () => {
     expect(retry.status).toBe(201);
   });
 });
+
+describe('a Redis that stops answering', () => {
+  let api: TestApi;
+  let f: Factories;
+  beforeAll(async () => {
+    api = await TestApi.start({
+      now: '2020-07-04T01:00:00Z',
+      env: { CLAIM_RATE_PER_IP: '1000000', REDIS_COMMAND_TIMEOUT_MS: '300' },
+    });
+    f = await new Factories(api).init();
+  });
+  afterAll(() => api.close());
+
+  it('gets a claim answered 503 after REDIS_COMMAND_TIMEOUT_MS instead of holding it', async () => {
+    const batch = await f.batch({
+      quota: 5,
+      rounds: [{ opensAt: new Date(api.clock.nowMs() - HOUR), quota: 5 }],
+    });
+    const citizen = await f.citizen();
+    expect((await api.request('POST', claimUrl(batch.id), { token: (await f.citizen()).token })).status).toBe(
+      201,
+    );
+    // Redis holds every write command (scripts included) for 5 s: as if the connection hung.
+    const other = api.redis.client.duplicate({ commandTimeout: undefined });
+    try {
+      await other.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+      const pausedAt = Date.now();
+      const answer = await api.request('POST', claimUrl(batch.id), { token: citizen.token });
+      // Answered while Redis still holds the gate's call: the claim was not kept waiting for it.
+      expect(Date.now() - pausedAt).toBeLessThan(5000);
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/try again/) });
+    } finally {
+      await other.call('CLIENT', 'UNPAUSE');
+      other.disconnect();
+    }
+    expect(await batchCounts(api, batch.id)).toMatchObject({ vouchers: 1, issuedCount: 1 });
+  });
+});

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(sut).toMatchObject({
       env: 'development',
       database: { url: 'postgres://postgres@127.0.0.1:5432/jinli', poolSize: 20 },
-      redis: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'jinli:' },
+      redis: { url: 'redis://127.0.0.1:6379/0', keyPrefix: 'jinli:', commandTimeoutMs: 5000 },
       http: {
         host: '127.0.0.1',
         port: 3000,

@@ -45,6 +45,16 @@ class Environment {
   @Matches(/^[a-z0-9_-]*:?$/i, { message: 'must be letters, digits, _ or -, optionally ending in :' })
   REDIS_KEY_PREFIX = 'jinli:';
 
+  /**
+   * A Redis command not answered within this many ms fails (a claim gets 503, try again) instead of
+   * waiting for TCP to notice a connection that died silently. Milliseconds.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REDIS_COMMAND_TIMEOUT_MS = 5000;
+
   @IsOptional()
   @IsString()
   HOST = '127.0.0.1';
@@ -300,7 +310,7 @@ class Environment {
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   database: { url: string; poolSize: number };
-  redis: { url: string; keyPrefix: string };
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
   http: {
     host: string;
     port: number;
@@ -394,7 +404,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: env.NODE_ENV as AppConfig['env'],
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: {
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    },
     http: {
       host: env.HOST,
       port: env.PORT,

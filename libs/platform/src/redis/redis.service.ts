@@ -31,7 +31,14 @@ export class RedisService implements OnModuleDestroy {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.prefix = config.redis.keyPrefix;
     this.client = new Redis(
-      redisOptions(config.redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: 2 }),
+      redisOptions(config.redis.url, {
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 2,
+        // A command whose reply never comes (a connection that died silently) fails instead of
+        // hanging its request. ioredis still resends it after a reconnect if it had gone out: the
+        // claim gate's script calls are safe to run twice (see claim-scripts.ts).
+        commandTimeout: config.redis.commandTimeoutMs,
+      }),
     );
     this.client.on('error', (e) => this.log.warn(`redis: ${e.message}`));
   }
