@@ -24,8 +24,12 @@ const COUNT_ROUNDS = `
  * the round's quota check although other rounds had quota left; its last claims were refused as
  * "round sold out". Now the counting trigger, holding the batch row's lock (taken by its first
  * UPDATE), makes room for every round of the statement that would pass its quota, from the
- * committed counts, whatever the order of commits. A batch that does not roll over is unchanged:
- * the round's check constraint refuses the insert.
+ * committed counts, whatever the order of commits. The room comes from other rounds as
+ * claim_round_make_room takes it (earlier rounds first, latest first, then later ones): which claims
+ * may count on another round's quota is the Redis gate's decision, and the database books every
+ * move (carried_out of the giver, carried_in of the taker) and still refuses anything past the
+ * batch's quota. A batch that does not roll over is unchanged: the round's check constraint refuses
+ * the insert.
  */
 export class RoundRoomInTrigger1764730000000 implements MigrationInterface {
   name = 'RoundRoomInTrigger1764730000000';

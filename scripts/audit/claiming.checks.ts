@@ -118,58 +118,138 @@ export const CLAIMING_CHECKS: AuditCheck[] = [
     description:
       'for every batch loaded in Redis: quota, returned, issued (per batch and round) and slots agree with PostgreSQL',
     async run(ctx) {
-      const out: AuditViolation[] = [];
-      const batches = await q<{ id: number; quota: number; returned_count: number; issued_count: number }>(
-        ctx,
-        `SELECT id, quota, returned_count, issued_count FROM voucher_batch ORDER BY id`,
-      );
-      for (const b of batches) {
-        const k = claimKeys(ctx.keyPrefix, b.id);
-        const meta = await ctx.redis.hgetall(k.meta);
-        if (meta.loaded === undefined) continue;
-        const snap = parseMeta(meta);
-        const rounds = await q<{ id: number; seq: number; issued_count: number }>(
-          ctx,
-          `SELECT id, seq, issued_count FROM claim_round WHERE batch_id = $1 ORDER BY seq`,
-          [b.id],
-        );
-        // Reservations still waiting for their row are counted by Redis and not yet by PostgreSQL.
-        const pending = (await ctx.redis.zrange(k.pending, 0, -1)).map(parsePendingMember);
-        const withRow = pending.length
-          ? await q<{ citizen_id: number; slot: number }>(
-              ctx,
-              `SELECT citizen_id, slot FROM voucher WHERE batch_id = $1 AND (citizen_id, slot) IN
-                 (SELECT * FROM unnest($2::int[], $3::smallint[]))`,
-              [b.id, pending.map((p) => p.citizenId), pending.map((p) => p.slot)],
-            )
-          : [];
-        const committed = new Set(withRow.map((r) => `${r.citizen_id}:${r.slot}`));
-        const inFlight = pending.filter((p) => !committed.has(`${p.citizenId}:${p.slot}`));
-        const slots = await ctx.redis.hlen(k.slots);
-        const problems: string[] = [];
-        if (snap.quota !== b.quota) problems.push(`quota ${snap.quota} in Redis, ${b.quota} in PostgreSQL`);
-        if (snap.returned !== b.returned_count)
-          problems.push(`returned ${snap.returned} in Redis, ${b.returned_count} in PostgreSQL`);
-        if (snap.issued !== b.issued_count + inFlight.length)
-          problems.push(
-            `issued ${snap.issued} in Redis, ${b.issued_count} in PostgreSQL + ${inFlight.length} in flight`,
-          );
-        if (slots !== b.issued_count + inFlight.length)
-          problems.push(`${slots} citizen slots in Redis for ${b.issued_count + inFlight.length} vouchers`);
-        rounds.forEach((r, i) => {
-          const redisRound = snap.rounds[i];
-          const flying = inFlight.filter((p) => p.roundSeq === i + 1).length;
-          if (!redisRound) problems.push(`round ${r.seq} missing in Redis`);
-          else if (redisRound.issued !== r.issued_count + flying)
-            problems.push(
-              `round ${r.seq}: issued ${redisRound.issued} in Redis, ${r.issued_count} in PostgreSQL + ${flying} in flight`,
-            );
-        });
-        if (snap.rounds.length !== rounds.length)
-          problems.push(`${snap.rounds.length} rounds in Redis, ${rounds.length} in PostgreSQL`);
-        for (const message of problems) out.push({ check: this.name, subject: `batch ${b.id}`, message });
-      }
-      return out;
+      return (await compareRedis(ctx)).violations.map((v) => ({ ...v, check: this.name }));
+    },
+  },
+  {
+    name: 'claiming.redis_counters_busy',
+    description: 'batches whose Redis counters could not be compared: claims were moving on every attempt',
+    severity: 'warning',
+    async run(ctx) {
+      return (await compareRedis(ctx)).busy.map((batchId) => ({
+        check: this.name,
+        subject: `batch ${batchId}`,
+        message: `claims were in flight on each of ${COMPARE_ATTEMPTS} attempts; run the audit again after the drop`,
+      }));
     },
   },
 ];
+
+const COMPARE_ATTEMPTS = 5;
+const COMPARE_PAUSE_MS = 200;
+const comparisons = new WeakMap<AuditContext, Promise<{ violations: AuditViolation[]; busy: number[] }>>();
+
+/** Both Redis checks share one comparison per audit run. */
+function compareRedis(ctx: AuditContext): Promise<{ violations: AuditViolation[]; busy: number[] }> {
+  let found = comparisons.get(ctx);
+  if (!found) {
+    found = compareAll(ctx);
+    comparisons.set(ctx, found);
+  }
+  return found;
+}
+
+async function compareAll(ctx: AuditContext): Promise<{ violations: AuditViolation[]; busy: number[] }> {
+  const violations: AuditViolation[] = [];
+  const busy: number[] = [];
+  const batches = await q<{ id: number }>(ctx, 'SELECT id FROM voucher_batch ORDER BY id');
+  for (const { id } of batches) {
+    const problems = await compareBatch(ctx, id);
+    if (problems === 'busy') busy.push(id);
+    else for (const message of problems) violations.push({ check: '', subject: `batch ${id}`, message });
+  }
+  return { violations, busy };
+}
+
+/** Redis's counters of one batch, read in one MULTI (a consistent picture of Redis). */
+async function redisPicture(ctx: AuditContext, batchId: number) {
+  const k = claimKeys(ctx.keyPrefix, batchId);
+  const replies =
+    (await ctx.redis.multi().hgetall(k.meta).zrange(k.pending, 0, -1).hlen(k.slots).exec()) ?? [];
+  const [meta, pending, slots] = replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  }) as [Record<string, string>, string[], number];
+  return { meta, pending, slots };
+}
+
+/**
+ * Compares one batch, or says it is busy. Claims move Redis and PostgreSQL one after the other (a
+ * reservation, then its row, then its confirmation), so the two are only comparable at one moment:
+ * Redis is read (atomically), then PostgreSQL (one snapshot), then Redis again; when the second
+ * Redis picture shows no claim moved (same issued count, same pending reservations), the first one
+ * and PostgreSQL describe the same moment, give or take the rows of pending reservations, which are
+ * looked up in the same snapshot. Otherwise it tries again, a few times.
+ */
+async function compareBatch(ctx: AuditContext, batchId: number): Promise<string[] | 'busy'> {
+  for (let attempt = 0; attempt < COMPARE_ATTEMPTS; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, COMPARE_PAUSE_MS));
+    const before = await redisPicture(ctx, batchId);
+    if (before.meta.loaded === undefined) return [];
+    const pending = before.pending.map(parsePendingMember);
+    const pg = await ctx.dataSource.transaction('REPEATABLE READ', async (m) => {
+      const [b] = (await m.query(
+        'SELECT quota, returned_count, issued_count FROM voucher_batch WHERE id = $1',
+        [batchId],
+      )) as { quota: number; returned_count: number; issued_count: number }[];
+      const rounds = (await m.query(
+        'SELECT seq, issued_count FROM claim_round WHERE batch_id = $1 ORDER BY seq',
+        [batchId],
+      )) as { seq: number; issued_count: number }[];
+      const withRow = pending.length
+        ? ((await m.query(
+            `SELECT citizen_id, slot FROM voucher WHERE batch_id = $1 AND (citizen_id, slot) IN
+               (SELECT * FROM unnest($2::int[], $3::smallint[]))`,
+            [batchId, pending.map((p) => p.citizenId), pending.map((p) => p.slot)],
+          )) as { citizen_id: number; slot: number }[])
+        : [];
+      return { b, rounds, withRow };
+    });
+    const after = await redisPicture(ctx, batchId);
+    const moved =
+      after.meta.issued !== before.meta.issued ||
+      after.pending.length !== before.pending.length ||
+      after.pending.some((m, i) => m !== before.pending[i]);
+    if (moved) continue;
+    return problemsOf(parseMeta(before.meta), before.slots, pending, pg);
+  }
+  return 'busy';
+}
+
+function problemsOf(
+  snap: ReturnType<typeof parseMeta>,
+  slots: number,
+  pending: ReturnType<typeof parsePendingMember>[],
+  pg: {
+    b: { quota: number; returned_count: number; issued_count: number };
+    rounds: { seq: number; issued_count: number }[];
+    withRow: { citizen_id: number; slot: number }[];
+  },
+): string[] {
+  const { b, rounds } = pg;
+  // Reservations still waiting for their row are counted by Redis and not yet by PostgreSQL.
+  const committed = new Set(pg.withRow.map((r) => `${r.citizen_id}:${r.slot}`));
+  const inFlight = pending.filter((p) => !committed.has(`${p.citizenId}:${p.slot}`));
+  const problems: string[] = [];
+  if (snap.quota !== b.quota) problems.push(`quota ${snap.quota} in Redis, ${b.quota} in PostgreSQL`);
+  if (snap.returned !== b.returned_count)
+    problems.push(`returned ${snap.returned} in Redis, ${b.returned_count} in PostgreSQL`);
+  if (snap.issued !== b.issued_count + inFlight.length)
+    problems.push(
+      `issued ${snap.issued} in Redis, ${b.issued_count} in PostgreSQL + ${inFlight.length} in flight`,
+    );
+  if (slots !== b.issued_count + inFlight.length)
+    problems.push(`${slots} citizen slots in Redis for ${b.issued_count + inFlight.length} vouchers`);
+  rounds.forEach((r, i) => {
+    const redisRound = snap.rounds[i];
+    const flying = inFlight.filter((p) => p.roundSeq === i + 1).length;
+    if (!redisRound) problems.push(`round ${r.seq} missing in Redis`);
+    else if (redisRound.issued !== r.issued_count + flying)
+      problems.push(
+        `round ${r.seq}: issued ${redisRound.issued} in Redis, ${r.issued_count} in PostgreSQL + ${flying} in flight`,
+      );
+  });
+  if (snap.rounds.length !== rounds.length)
+    problems.push(`${snap.rounds.length} rounds in Redis, ${rounds.length} in PostgreSQL`);
+  return problems;
+}

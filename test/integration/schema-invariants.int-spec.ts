@@ -88,9 +88,11 @@ describe('schema invariants (plain SQL against the real PostgreSQL)', () => {
     });
 
     it('refuses a voucher beyond its round quota even when the batch has room (ck_claim_round_issued_within_quota)', async () => {
+      // A batch that rolls over lends the round what other rounds left instead (claiming-rounds spec).
       const now = api.clock.nowMs();
       const b = await f.batch({
         quota: 10,
+        rollOverUnclaimed: false,
         rounds: [
           { opensAt: new Date(now - HOUR), quota: 2 },
           { opensAt: new Date(now + HOUR), quota: 8 },
