@@ -1,4 +1,5 @@
 import { ApiError, backoffMs } from '../shared/api';
+import { noteServerTime } from '../shared/server-clock';
 import type { OfferSnapshot } from './claim-state';
 import { heldOf, INELIGIBLE_REASON, refusalOutcome, type ClaimOutcome } from './claim-outcome';
 import { api } from './state';
@@ -104,9 +105,12 @@ function toOffer(c: CatalogueCampaign, b: CatalogueBatch): Offer {
 }
 
 export async function loadCatalogue(): Promise<CampaignOffers[]> {
+  const sent = Date.now();
   const res = await api.get<{ serverTime: string; campaigns: CatalogueCampaign[] }>('/claiming/campaigns', {
     retries: 4,
   });
+  // When /time did not answer, the catalogue's own server time keeps the countdown off the phone's clock.
+  noteServerTime(res.serverTime, sent, Date.now());
   return res.campaigns
     .map((c) => ({
       id: c.id,
@@ -125,18 +129,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function claim(batchId: number): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
+    const sent = Date.now();
     try {
       const voucher = await api.post<{ id: number }>(`/claiming/batches/${batchId}/claim`);
       return { kind: 'claimed', voucherId: voucher?.id ?? null };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
+      const serverTime = (e.details as { serverTime?: unknown } | undefined)?.serverTime;
+      if (typeof serverTime === 'string') noteServerTime(serverTime, sent, Date.now());
       const outcome = refusalOutcome(e.code, e.details, e.message);
       // A tap a moment early (the page's clock estimate is off by a round trip): wait and retry.
-      if (outcome?.kind === 'not_open' && outcome.earlyMs !== null && outcome.earlyMs > 0) {
-        if (outcome.earlyMs < 3000 && attempt < 4) {
-          await sleep(outcome.earlyMs + Math.random() * 300);
-          continue;
-        }
+      // Before the first round that is "not open"; between rounds the previous round is still the
+      // open one, and its answer is "sold out" with the next opening moments away.
+      const earlyMs =
+        outcome?.kind === 'not_open'
+          ? outcome.earlyMs
+          : outcome?.kind === 'round_sold_out'
+            ? outcome.nextInMs
+            : null;
+      if (earlyMs !== null && earlyMs > 0 && earlyMs < 3000 && attempt < 4) {
+        await sleep(earlyMs + Math.random() * 300);
+        continue;
       }
       if (outcome) return outcome;
       if (!e.retryable || attempt >= 4) throw e;

@@ -12,8 +12,25 @@ describe('what a claim’s answer means for the citizen', () => {
     expect(refusalOutcome('CLAIM_LIMIT_REACHED', {}, '')).toEqual({ kind: 'limit' });
     expect(refusalOutcome('CLAIM_BATCH_SOLD_OUT', {}, '')).toEqual({ kind: 'sold_out' });
     expect(
-      refusalOutcome('CLAIM_ROUND_SOLD_OUT', { nextRoundOpensAt: '2020-07-05T02:00:00.000Z' }, ''),
-    ).toEqual({ kind: 'round_sold_out', nextRoundOpensAt: '2020-07-05T02:00:00.000Z' });
+      refusalOutcome(
+        'CLAIM_ROUND_SOLD_OUT',
+        { serverTime: '2020-07-04T02:00:00.000Z', round: 1, nextRoundOpensAt: '2020-07-05T02:00:00.000Z' },
+        '',
+      ),
+    ).toEqual({
+      kind: 'round_sold_out',
+      round: 1,
+      nextRoundOpensAt: '2020-07-05T02:00:00.000Z',
+      nextInMs: 86_400_000,
+    });
+    // The last round: no next one, nothing to wait for.
+    expect(
+      refusalOutcome(
+        'CLAIM_ROUND_SOLD_OUT',
+        { serverTime: '2020-07-04T02:00:00.000Z', round: 2, nextRoundOpensAt: null },
+        '',
+      ),
+    ).toEqual({ kind: 'round_sold_out', round: 2, nextRoundOpensAt: null, nextInMs: null });
     expect(refusalOutcome('CLAIM_NOT_ELIGIBLE', { reason: 'not_verified' }, 'x')).toEqual({
       kind: 'not_eligible',
       reason: '仅限实名认证市民领取，请先在「我的」完成实名认证',

@@ -6,7 +6,14 @@ export type ClaimOutcome =
   | { kind: 'claimed'; voucherId: number | null }
   | { kind: 'limit' }
   | { kind: 'not_open'; opensAt: string | null; earlyMs: number | null }
-  | { kind: 'round_sold_out'; nextRoundOpensAt: string | null }
+  | {
+      kind: 'round_sold_out';
+      /** The round the server says is sold out (1..n in opening order), when it says. */
+      round: number | null;
+      nextRoundOpensAt: string | null;
+      /** How long until the next round opens, by the server's clock (ms), when it says. */
+      nextInMs: number | null;
+    }
   | { kind: 'sold_out' }
   | { kind: 'not_eligible'; reason: string }
   /**
@@ -47,8 +54,16 @@ export function refusalOutcome(code: string, details: unknown, message: string):
         earlyMs: Number.isFinite(early) ? early : null,
       };
     }
-    case 'CLAIM_ROUND_SOLD_OUT':
-      return { kind: 'round_sold_out', nextRoundOpensAt: (d.nextRoundOpensAt as string | null) ?? null };
+    case 'CLAIM_ROUND_SOLD_OUT': {
+      const next = (d.nextRoundOpensAt as string | null) ?? null;
+      const nextIn = next === null ? NaN : Date.parse(next) - Date.parse(String(d.serverTime));
+      return {
+        kind: 'round_sold_out',
+        round: typeof d.round === 'number' ? d.round : null,
+        nextRoundOpensAt: next,
+        nextInMs: Number.isFinite(nextIn) ? nextIn : null,
+      };
+    }
     case 'CLAIM_BATCH_SOLD_OUT':
       return { kind: 'sold_out' };
     case 'CLAIM_NOT_ELIGIBLE':

@@ -1,4 +1,4 @@
-import { claimState, OfferSnapshot } from './claim-state';
+import { claimState, OfferSnapshot, seqOfRound } from './claim-state';
 
 const T = Date.parse('2020-07-04T10:00:00+08:00');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,5 +65,15 @@ describe('claim button state', () => {
       label: '暂不可领',
       reason: '仅限实名认证市民领取',
     });
+  });
+
+  it('names the round a sold-out answer means by its number in opening order, not by the clock', () => {
+    const rounds = [
+      { seq: 7, opensAt: '2020-07-05T02:00:00.000Z', closesAt: null },
+      { seq: 3, opensAt: '2020-07-04T02:00:00.000Z', closesAt: null },
+    ];
+    expect(seqOfRound(rounds, 1)).toBe(3);
+    expect(seqOfRound(rounds, 2)).toBe(7);
+    expect(seqOfRound(rounds, 3)).toBeNull();
   });
 });

@@ -67,3 +67,8 @@ export function currentRoundSeq(rounds: OfferRound[], now: number): number | nul
   const open = rounds.filter((r) => Date.parse(r.opensAt) <= now).sort((a, b) => b.seq - a.seq)[0];
   return open ? open.seq : null;
 }
+
+/** The seq of the k-th round (1-based, in opening order): how the claim API numbers rounds. */
+export function seqOfRound(rounds: OfferRound[], k: number): number | null {
+  return [...rounds].sort((a, b) => a.seq - b.seq)[k - 1]?.seq ?? null;
+}
