@@ -56,31 +56,40 @@ export class QuotaRecyclingService {
         toRounds: [] as RecycleReport['batches'][number]['toRounds'],
         keptForBatch: 0,
       };
-      for (;;) {
-        const chunk = await this.tx.run((m) => this.recycleChunk(m, batchId));
-        if (chunk.vouchers === 0) break;
-        entry.vouchers += chunk.vouchers;
-        entry.keptForBatch += chunk.keptForBatch;
-        for (const t of chunk.toRounds) {
-          const known = entry.toRounds.find((x) => x.roundId === t.roundId);
-          if (known) known.quota += t.quota;
-          else entry.toRounds.push({ ...t });
+      try {
+        for (;;) {
+          const chunk = await this.tx.run((m) => this.recycleChunk(m, batchId));
+          if (chunk.vouchers === 0) break;
+          entry.vouchers += chunk.vouchers;
+          entry.keptForBatch += chunk.keptForBatch;
+          for (const t of chunk.toRounds) {
+            const known = entry.toRounds.find((x) => x.roundId === t.roundId);
+            if (known) known.quota += t.quota;
+            else entry.toRounds.push({ ...t });
+          }
+          if (chunk.vouchers < CHUNK) break;
         }
-        if (chunk.vouchers < CHUNK) break;
+      } finally {
+        // Also when a later chunk failed: the quota the committed chunks returned is claimable now.
+        if (entry.vouchers > 0) await this.publish(batchId);
       }
       if (entry.vouchers > 0) {
         report.batches.push(entry);
         report.vouchers += entry.vouchers;
-        try {
-          await this.loader.refresh(batchId);
-        } catch (e) {
-          // Reconciliation notices the drift and rebuilds from PostgreSQL.
-          this.log.warn(`refreshing batch ${batchId} after recycling: ${(e as Error).message}`);
-        }
-        this.board.clear(batchId);
       }
     }
     return report;
+  }
+
+  /** Tells the gate and every process that the batch has quota back. */
+  private async publish(batchId: number): Promise<void> {
+    try {
+      await this.loader.refresh(batchId);
+    } catch (e) {
+      // Reconciliation notices the drift and refreshes it from PostgreSQL.
+      this.log.warn(`refreshing batch ${batchId} after recycling: ${(e as Error).message}`);
+    }
+    this.board.clear(batchId);
   }
 
   private async recycleChunk(m: EntityManager, batchId: number) {
