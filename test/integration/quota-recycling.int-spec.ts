@@ -1,4 +1,5 @@
 import { ClaimGate, QuotaRecyclingService, RecycleExpiredQuotaJob } from '@jinli/claiming';
+import { BatchService } from '@jinli/issuing';
 import { batchCounts, bulkCitizens, claimAll, Factories, HOUR, TestApi, TestWorker } from '@jinli/testing';
 
 describe('quota recycling', () => {
@@ -55,6 +56,10 @@ describe('quota recycling', () => {
 
     // Counted once: a second run returns nothing more.
     expect((await api.get(QuotaRecyclingService).recycleExpired({ batchIds: [batch.id] })).vouchers).toBe(0);
+    // Nor can an operator give the same 2 units to a new round: they are in round 2 already.
+    await expect(
+      api.get(BatchService).addRound(f.operator, batch.id, { opensAt: new Date(now + 2 * HOUR), quota: 1 }),
+    ).rejects.toMatchObject({ code: 'BATCH_ROUNDS_OVER_QUOTA' });
 
     // Round 2 hands out its 3 plus the 2 returned.
     api.clock.set(now + HOUR);

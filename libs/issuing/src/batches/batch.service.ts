@@ -284,7 +284,10 @@ export class BatchService {
         ...rounds.map((r) => ({ opensAt: r.opensAt, closesAt: r.closesAt, quota: r.quota })),
         round,
       ];
-      checkRounds(all, b.quota + b.returnedCount, campaign);
+      // Returned quota that recycling already carried into a round is spoken for: roll-over moves
+      // between rounds cancel out (carried out of one, into another), what is left came back.
+      const recycledIntoRounds = rounds.reduce((n, r) => n + r.carriedIn - r.carriedOut, 0);
+      checkRounds(all, b.quota + b.returnedCount - recycledIntoRounds, campaign);
       await this.insertRounds(m, id, [round], (rounds.at(-1)?.seq ?? 0) + 1);
       await this.audit.record(
         {
