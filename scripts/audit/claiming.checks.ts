@@ -88,6 +88,27 @@ export const CLAIMING_CHECKS: AuditCheck[] = [
     },
   },
   {
+    name: 'claiming.carried_quota_balances',
+    description:
+      'per batch: quota carried between rounds balances (carried in = carried out + returned quota recycled into rounds, at most returned_count)',
+    async run(ctx) {
+      const rows = await q<{ id: number; returned_count: number; carried_in: number; carried_out: number }>(
+        ctx,
+        `SELECT b.id, b.returned_count, sum(r.carried_in)::int AS carried_in, sum(r.carried_out)::int AS carried_out
+           FROM voucher_batch b JOIN claim_round r ON r.batch_id = b.id
+          GROUP BY b.id, b.returned_count
+         HAVING sum(r.carried_in) - sum(r.carried_out) NOT BETWEEN 0 AND b.returned_count
+          ORDER BY b.id`,
+      );
+      return rows.map((r) => ({
+        check: this.name,
+        subject: `batch ${r.id}`,
+        message: `rounds carried in ${r.carried_in} and out ${r.carried_out}: ${r.carried_in - r.carried_out} more than handed on, for ${r.returned_count} returned`,
+        details: { ...r },
+      }));
+    },
+  },
+  {
     name: 'claiming.per_citizen_limit',
     description: 'no citizen holds more vouchers of a batch than its per-citizen limit',
     async run(ctx) {

@@ -100,6 +100,23 @@ describe('npm run audit', () => {
     }
   });
 
+  it('reports quota carried into a round that no round handed on and no voucher returned', async () => {
+    const batch = await soldBatch();
+    await api.dataSource.query('UPDATE claim_round SET carried_in = carried_in + 2 WHERE batch_id = $1', [
+      batch.id,
+    ]);
+    try {
+      const found = about(batch.id, await audit());
+      expect(found).toEqual([
+        expect.objectContaining({ check: 'claiming.carried_quota_balances', subject: `batch ${batch.id}` }),
+      ]);
+    } finally {
+      await api.dataSource.query('UPDATE claim_round SET carried_in = carried_in - 2 WHERE batch_id = $1', [
+        batch.id,
+      ]);
+    }
+  });
+
   it('exits non-zero and prints the violation when run as a script', async () => {
     const batch = await soldBatch();
     await api.redis.client.hincrby(claimKeys(api.config.redis.keyPrefix, batch.id).meta, 'issued', 1);
