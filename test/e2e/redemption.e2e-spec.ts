@@ -318,10 +318,24 @@ describe('redemption at the till (HTTP)', () => {
       expect((await redeem(ok, body(ok))).status).toBe(201);
     });
 
-    it('a merchant no longer approved', async () => {
+    it('a merchant no longer approved, or a closed store, audited', async () => {
       const s = await rf.scene();
       await q(`UPDATE merchant SET status = 'suspended' WHERE id = $1`, [s.merchant.id]);
       await refused(s, 'MERCHANT_NOT_APPROVED');
+      const closed = await rf.scene();
+      await q(`UPDATE store SET status = 'closed' WHERE id = $1`, [closed.cashier.storeId]);
+      await refused(closed, 'STORE_NOT_FOUND', {}, 404);
+      for (const [scene, reason] of [
+        [s, 'merchant suspended'],
+        [closed, 'store closed'],
+      ] as const) {
+        const audit = await q(
+          `SELECT outcome, entity_id, details->>'reason' AS reason FROM audit_log
+            WHERE actor_id = $1 AND action = 'redemption.create'`,
+          [scene.cashier.id],
+        );
+        expect(audit).toEqual([{ outcome: 'denied', entity_id: String(scene.cashier.storeId), reason }]);
+      }
     });
 
     it('a paused or ended campaign or batch', async () => {

@@ -129,11 +129,20 @@ describe('issuing: merchant enrolment, review, cashiers and store access (real P
       const { merchant, cashiers } = await f.merchant();
       const suspended = await merchants.suspend(f.operator, merchant.id, '多次违规核销');
       expect(suspended).toMatchObject({ status: 'suspended', rejectReason: '多次违规核销' });
-      // Staff of a suspended merchant can no longer act for its stores.
-      await refused(
-        () => api.get(StoreAccessService).assertStore(cashiers[0], merchant.stores[0].id, 'store.view'),
-        'MERCHANT_NOT_APPROVED',
-      );
+      // Staff of a suspended merchant can no longer act for its stores; the attempt is audited.
+      await expect(
+        api.get(StoreAccessService).assertStore(cashiers[0], merchant.stores[0].id, 'store.view'),
+      ).rejects.toMatchObject({ code: 'MERCHANT_NOT_APPROVED' });
+      const [denied] = (await api.dataSource.query(
+        `SELECT actor_id, action, entity_id, outcome, details->>'reason' AS reason FROM audit_log ORDER BY id DESC LIMIT 1`,
+      )) as unknown[];
+      expect(denied).toEqual({
+        actor_id: cashiers[0].id,
+        action: 'store.view',
+        entity_id: String(merchant.stores[0].id),
+        outcome: 'denied',
+        reason: 'merchant suspended',
+      });
       await refused(() => merchants.reinstate(f.operator, pending.merchant.id), 'INVALID_STATUS_TRANSITION');
       expect((await merchants.reinstate(f.operator, merchant.id)).status).toBe('approved');
     });

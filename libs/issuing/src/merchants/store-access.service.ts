@@ -140,13 +140,27 @@ export class StoreAccessService {
         { storeId },
       );
     }
-    if (merchant.status !== 'approved') {
-      throw new IssuingException(
-        'MERCHANT_NOT_APPROVED',
-        `The merchant is ${merchant.status}; vouchers cannot be used there`,
-      );
+    if (merchant.status !== 'approved' || store.status !== 'active') {
+      // Refused for the merchant's or the store's state: recorded like any other refused attempt.
+      await audit({
+        actor,
+        action,
+        entityType: 'store',
+        entityId: storeId,
+        outcome: 'denied',
+        details: {
+          reason: merchant.status !== 'approved' ? `merchant ${merchant.status}` : 'store closed',
+          actorMerchantId: actor.merchantId ?? null,
+        },
+      });
+      if (merchant.status !== 'approved') {
+        throw new IssuingException(
+          'MERCHANT_NOT_APPROVED',
+          `The merchant is ${merchant.status}; vouchers cannot be used there`,
+        );
+      }
+      throw new IssuingException('STORE_NOT_FOUND', 'This store is closed');
     }
-    if (store.status !== 'active') throw new IssuingException('STORE_NOT_FOUND', 'This store is closed');
     return { store, merchant };
   }
 }
