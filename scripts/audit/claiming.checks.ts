@@ -1,5 +1,5 @@
 import { claimKeys, parseMeta, parsePendingMember } from '@jinli/claiming';
-import { AuditCheck, AuditContext, AuditViolation } from './types';
+import { AuditCheck, AuditContext } from './types';
 
 const q = <T>(ctx: AuditContext, sql: string, params: unknown[] = []) =>
   ctx.dataSource.query(sql, params) as Promise<T[]>;
@@ -139,7 +139,7 @@ export const CLAIMING_CHECKS: AuditCheck[] = [
     description:
       'for every batch loaded in Redis: quota, returned, issued (per batch and round) and slots agree with PostgreSQL',
     async run(ctx) {
-      return (await compareRedis(ctx)).violations.map((v) => ({ ...v, check: this.name }));
+      return (await compareRedis(ctx)).problems.map((p) => ({ check: this.name, ...p }));
     },
   },
   {
@@ -158,10 +158,15 @@ export const CLAIMING_CHECKS: AuditCheck[] = [
 
 const COMPARE_ATTEMPTS = 5;
 const COMPARE_PAUSE_MS = 200;
-const comparisons = new WeakMap<AuditContext, Promise<{ violations: AuditViolation[]; busy: number[] }>>();
+/** Per batch: what disagrees (subject and message), and the batches never quiet enough to compare. */
+interface RedisComparison {
+  problems: { subject: string; message: string }[];
+  busy: number[];
+}
+const comparisons = new WeakMap<AuditContext, Promise<RedisComparison>>();
 
 /** Both Redis checks share one comparison per audit run. */
-function compareRedis(ctx: AuditContext): Promise<{ violations: AuditViolation[]; busy: number[] }> {
+function compareRedis(ctx: AuditContext): Promise<RedisComparison> {
   let found = comparisons.get(ctx);
   if (!found) {
     found = compareAll(ctx);
@@ -170,16 +175,15 @@ function compareRedis(ctx: AuditContext): Promise<{ violations: AuditViolation[]
   return found;
 }
 
-async function compareAll(ctx: AuditContext): Promise<{ violations: AuditViolation[]; busy: number[] }> {
-  const violations: AuditViolation[] = [];
-  const busy: number[] = [];
+async function compareAll(ctx: AuditContext): Promise<RedisComparison> {
+  const out: RedisComparison = { problems: [], busy: [] };
   const batches = await q<{ id: number }>(ctx, 'SELECT id FROM voucher_batch ORDER BY id');
   for (const { id } of batches) {
     const problems = await compareBatch(ctx, id);
-    if (problems === 'busy') busy.push(id);
-    else for (const message of problems) violations.push({ check: '', subject: `batch ${id}`, message });
+    if (problems === 'busy') out.busy.push(id);
+    else for (const message of problems) out.problems.push({ subject: `batch ${id}`, message });
   }
-  return { violations, busy };
+  return out;
 }
 
 /** Redis's counters of one batch, read in one MULTI (a consistent picture of Redis). */

@@ -9,7 +9,7 @@ import {
   reserveManyCall,
   ReserveResult,
 } from '@jinli/claiming';
-import { metricsRegistry, redisOptions } from '@jinli/platform';
+import { metricsRegistry, redisClientOptions } from '@jinli/platform';
 import { Factories, HOUR, TestApi } from '@jinli/testing';
 
 /** Script calls and the claims they carried so far (the gate's own metric, from the registry). */
@@ -312,11 +312,7 @@ describe('claim gate: claims of one turn in one script call', () => {
       const keys = gate.keys(batch.id);
       const citizens = [500_401, 500_402];
       // A client of its own with the platform's options (ioredis's defaults resend unanswered commands).
-      const client = defineGateCommands(
-        new Redis(
-          redisOptions(api.config.redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: 2 }),
-        ),
-      );
+      const client = defineGateCommands(new Redis(redisClientOptions(api.config)));
       let reconnects = 0;
       client.on('error', () => undefined);
       client.on('reconnecting', () => (reconnects += 1));

@@ -96,16 +96,21 @@ export class ClaimService {
 
   private async claimOnce(batchId: number, citizenId: number, ip: string): Promise<ClaimedVoucher> {
     const started = performance.now();
-    const rules = await this.rules.get(batchId).catch((e: unknown) => {
-      throw this.unavailable('reading the batch rules', batchId, e);
-    });
-    if (rules.requiresVerified && !(await this.isVerifiedOrUnavailable(batchId, citizenId))) {
-      throw new ClaimingException('CLAIM_NOT_ELIGIBLE', 'This batch is for real-name verified residents', {
-        reason: ClaimIneligibleReason.NotVerified,
-      });
+    let rules: BatchRules;
+    let now: number;
+    let r: ReserveResult;
+    try {
+      rules = await this.rules.get(batchId);
+      if (rules.requiresVerified && !(await this.isVerified(citizenId))) {
+        throw new ClaimingException('CLAIM_NOT_ELIGIBLE', 'This batch is for real-name verified residents', {
+          reason: ClaimIneligibleReason.NotVerified,
+        });
+      }
+      now = this.clock.nowMs();
+      r = await this.reserve(batchId, citizenId, ip, now);
+    } catch (e) {
+      throw this.unavailable(batchId, e);
     }
-    const now = this.clock.nowMs();
-    const r = await this.reserve(batchId, citizenId, ip, now);
     if (r.kind !== 'reserved') throw this.refusal(batchId, r, now);
 
     if (r.roundLeftAfter <= 0) {
@@ -160,16 +165,12 @@ export class ClaimService {
   }
 
   private async reserve(batchId: number, citizenId: number, ip: string, now: number): Promise<ReserveResult> {
-    try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const started = performance.now();
-        const r = await this.gate.reserve(batchId, citizenId, ip, now);
-        reserveSeconds.observe((performance.now() - started) / 1000);
-        if (r.kind !== 'not_loaded') return r;
-        await this.loader.ensureLoaded(batchId);
-      }
-    } catch (e) {
-      throw this.unavailable('the claim gate', batchId, e);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now();
+      const r = await this.gate.reserve(batchId, citizenId, ip, now);
+      reserveSeconds.observe((performance.now() - started) / 1000);
+      if (r.kind !== 'not_loaded') return r;
+      await this.loader.ensureLoaded(batchId);
     }
     throw new ClaimingException('UNAVAILABLE', 'Claim counters are being rebuilt; try again in a moment');
   }
@@ -179,21 +180,13 @@ export class ClaimService {
    * claimant is told to try again (503), not that the server broke. A reservation a failed gate call
    * may have made waits in the pending set for reconciliation, as after a crash.
    */
-  private unavailable(what: string, batchId: number, e: unknown): Error {
+  private unavailable(batchId: number, e: unknown): Error {
     if (e instanceof JinliException) return e;
-    this.log.error(`claim on batch ${batchId}: ${what} failed: ${(e as Error).message}`);
+    this.log.error(`claim on batch ${batchId} failed before the write: ${(e as Error).message}`);
     return new ClaimingException(
       'UNAVAILABLE',
       'Claiming is unavailable for a moment; nothing was claimed, try again',
     );
-  }
-
-  private async isVerifiedOrUnavailable(batchId: number, citizenId: number): Promise<boolean> {
-    try {
-      return await this.isVerified(citizenId);
-    } catch (e) {
-      throw this.unavailable('reading the citizen', batchId, e);
-    }
   }
 
   private flagFor(

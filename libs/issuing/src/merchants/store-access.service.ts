@@ -121,19 +121,18 @@ export class StoreAccessService {
     const store = row && row.id !== null ? toStore(row) : null;
     const merchant: MerchantEntity | null = store?.merchant ?? null;
     const isStaff = actor.role === Role.Cashier || actor.role === Role.MerchantOwner;
-    if (!store || !merchant || !isStaff || store.merchantId !== actor.merchantId) {
-      // Audited outside the caller's transaction: a refused attempt must be recorded even when the caller rolls back.
-      await audit({
+    // Audited outside the caller's transaction: a refused attempt must be recorded even when the caller rolls back.
+    const deny = (reason: string) =>
+      audit({
         actor,
         action,
         entityType: 'store',
         entityId: storeId,
         outcome: 'denied',
-        details: {
-          reason: store ? 'store of another merchant' : 'no such store',
-          actorMerchantId: actor.merchantId ?? null,
-        },
+        details: { reason, actorMerchantId: actor.merchantId ?? null },
       });
+    if (!store || !merchant || !isStaff || store.merchantId !== actor.merchantId) {
+      await deny(store ? 'store of another merchant' : 'no such store');
       throw new IssuingException(
         'AUTH_STORE_FORBIDDEN',
         'You can only act for the stores of your own merchant',
@@ -141,18 +140,7 @@ export class StoreAccessService {
       );
     }
     if (merchant.status !== 'approved' || store.status !== 'active') {
-      // Refused for the merchant's or the store's state: recorded like any other refused attempt.
-      await audit({
-        actor,
-        action,
-        entityType: 'store',
-        entityId: storeId,
-        outcome: 'denied',
-        details: {
-          reason: merchant.status !== 'approved' ? `merchant ${merchant.status}` : 'store closed',
-          actorMerchantId: actor.merchantId ?? null,
-        },
-      });
+      await deny(merchant.status !== 'approved' ? `merchant ${merchant.status}` : 'store closed');
       if (merchant.status !== 'approved') {
         throw new IssuingException(
           'MERCHANT_NOT_APPROVED',

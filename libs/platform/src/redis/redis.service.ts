@@ -17,6 +17,18 @@ export function redisOptions(url: string, extra: RedisOptions = {}): RedisOption
   };
 }
 
+/** The options of RedisService's client (exported so tests can open a client like it). */
+export function redisClientOptions(config: AppConfig): RedisOptions {
+  return redisOptions(config.redis.url, {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 2,
+    // A command whose reply never comes (a connection that died silently) fails instead of hanging
+    // its request. ioredis still resends it after a reconnect if it had gone out: the claim gate's
+    // script calls are safe to run twice (see claim-scripts.ts).
+    commandTimeout: config.redis.commandTimeoutMs,
+  });
+}
+
 /**
  * Redis is Jinli's fast gate (quota counters, rate limits, locks, one-time codes). It is never the
  * system of record: everything here can be rebuilt from PostgreSQL.
@@ -30,16 +42,7 @@ export class RedisService implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.prefix = config.redis.keyPrefix;
-    this.client = new Redis(
-      redisOptions(config.redis.url, {
-        enableAutoPipelining: true,
-        maxRetriesPerRequest: 2,
-        // A command whose reply never comes (a connection that died silently) fails instead of
-        // hanging its request. ioredis still resends it after a reconnect if it had gone out: the
-        // claim gate's script calls are safe to run twice (see claim-scripts.ts).
-        commandTimeout: config.redis.commandTimeoutMs,
-      }),
-    );
+    this.client = new Redis(redisClientOptions(config));
     this.client.on('error', (e) => this.log.warn(`redis: ${e.message}`));
   }
 
