@@ -11,8 +11,8 @@ const at = (day: string, time = '12:00') => new Date(`${day}T${time}:00+08:00`);
 
 /**
  * The daily run leaves nothing behind in the pool, however old: parts of a statement rejected or
- * released long after its day, and days missed while no daily run ran. Business days in October and
- * November 2021 (other files use other months).
+ * released long after its day, and days missed while no daily run ran or one failed. Business days
+ * in October and November 2021 (other files use other months).
  */
 describe('the settlement pool and the daily run', () => {
   let api: TestApi;
@@ -114,6 +114,39 @@ describe('the settlement pool and the daily run', () => {
     await runs.runNow(daily.id);
     const settled = await liveStatements(m);
     expect(settled.map((s) => s.businessDay)).toEqual(['2021-10-22', '2021-10-22']);
+    expect(settled.flatMap((s) => s.parts.map(Number)).sort((a, b) => a - b)).toEqual(
+      r.parts.map((p) => p.id).sort((a, b) => a - b),
+    );
+    expect(await violations(funderIds)).toEqual([]);
+  });
+
+  it('reaches back past a daily run that failed and was never resumed', async () => {
+    api.clock.set(at('2021-11-20', '09:00'));
+    const { batch, funderIds } = await scene();
+    const m = await sf.merchant();
+    const r = await sf.redeem({ batch, merchant: m, at: at('2021-11-20') });
+    api.clock.set(at('2021-11-21', '00:30'));
+    const failed = await runs.startDaily();
+    expect(failed.toDay).toBe('2021-11-20');
+    // Its first chunk's job gave up before settling anything, and nobody pressed resume.
+    const [first] = (await api.dataSource.query(
+      `SELECT min(seq) AS seq FROM settlement_chunk WHERE run_id = $1`,
+      [failed.id],
+    )) as { seq: number }[];
+    await runs.markChunkFailed(failed.id, first.seq, 'connection reset');
+    expect((await runs.get(failed.id)).status).toBe('failed');
+    expect(await liveStatements(m)).toEqual([]);
+
+    // Then eight days without a daily run: the next one reaches back past the failed one's days.
+    api.clock.set(at('2021-11-30', '00:30'));
+    const daily = await runs.startDaily();
+    expect(daily).toMatchObject({ fromDay: '2021-11-06', toDay: '2021-11-29' });
+    expect((await runs.runNow(daily.id)).status).toBe('completed');
+    const settled = await liveStatements(m);
+    expect(settled.map((s) => [s.businessDay, s.runId])).toEqual([
+      ['2021-11-20', daily.id],
+      ['2021-11-20', daily.id],
+    ]);
     expect(settled.flatMap((s) => s.parts.map(Number)).sort((a, b) => a - b)).toEqual(
       r.parts.map((p) => p.id).sort((a, b) => a - b),
     );

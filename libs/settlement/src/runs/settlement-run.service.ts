@@ -95,8 +95,9 @@ export class SettlementRunService {
 
   /**
    * The T+1 run: the window of `SETTLEMENT_DAILY_WINDOW_DAYS` days ending yesterday, stretched back to
-   * the day after the previous daily run when runs were missed for longer than that (an outage), so no
-   * day is skipped. Its chunks also take parts of older days put back in the pool by a rejection or a
+   * the day after the last completed daily run when runs were missed for longer than that (an outage)
+   * or failed and were never resumed, so no day is skipped. Days a run covers again are safe: a part
+   * already on a statement is not settled twice. Its chunks also take parts of older days put back in the pool by a rejection or a
    * release. One per day (uq_settlement_run_daily): firing twice finds the same run and re-enqueues
    * its unfinished chunks.
    */
@@ -105,7 +106,8 @@ export class SettlementRunService {
     const run = await this.tx.run(async (m) => {
       const [previous] = await queryRows<{ toDay: string | null }>(
         m,
-        `SELECT max(to_day) AS "toDay" FROM settlement_run WHERE kind = 'daily' AND to_day < $1`,
+        `SELECT max(to_day) AS "toDay" FROM settlement_run
+          WHERE kind = 'daily' AND status = 'completed' AND to_day < $1`,
         [toDay],
       );
       const windowFrom = addDays(toDay, -(this.config.settlement.dailyWindowDays - 1));
