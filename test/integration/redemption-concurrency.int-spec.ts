@@ -128,4 +128,51 @@ describe('redemption under concurrency', () => {
     );
     expect(Number(sum.total)).toBe(5 * 3000);
   });
+
+  it.each([
+    ['expired', 'VOUCHER_EXPIRED'],
+    ['void', 'VOUCHER_VOID'],
+  ])(
+    'tells the till the voucher became %s between the read and the write, with no effect',
+    async (status, code) => {
+      const s = await rf.scene();
+      const before = await committed(s.batch.campaignId);
+      // Another transaction holds the voucher's row: the redeem reads the facts (no lock), then its
+      // guarded update waits for the row.
+      const other = api.dataSource.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query(`SELECT id FROM voucher WHERE id = $1 FOR UPDATE`, [s.voucher.id]);
+        const answer = api.request('POST', URL, {
+          token: s.cashierToken,
+          body: { code: rf.code(s.voucher.id).digits, orderAmountFen: 12800, storeId: s.cashier.storeId },
+          headers: { 'idempotency-key': rf.key() },
+        });
+        for (let waited = 0; ; waited += 20) {
+          const [w] = await q(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%redeem_voucher%'`,
+          );
+          if (w.n > 0) break;
+          if (waited > 10_000) throw new Error('the redeem never waited for the voucher row');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // The expiry job (or an operator's void) gets there first.
+        await other.query(`UPDATE voucher SET status = $2, status_changed_at = now() WHERE id = $1`, [
+          s.voucher.id,
+          status,
+        ]);
+        await other.commitTransaction();
+        const r = await answer;
+        expect(r.status).toBe(422);
+        expect(r.body.code).toBe(code);
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
+      expect(await q(`SELECT id FROM redemption WHERE voucher_id = $1`, [s.voucher.id])).toHaveLength(0);
+      expect(await committed(s.batch.campaignId)).toEqual(before);
+    },
+  );
 });

@@ -357,7 +357,18 @@ export class RedemptionService {
         // Another voucher of this citizen was redeemed at this store since the facts were read.
         facts.repeat = { redeemedAt: new Date(r.redeemedAt), windowS: this.config.redemption.repeatWindowS };
         return refuse(evaluateRedemption(facts, input.orderAmountFen, now, tz));
-      case 'taken':
+      case 'taken': {
+        // The voucher left 'claimed' since the facts were read: another till redeemed it, or the
+        // expiry job or an operator got there first. Re-read it (a rare path) so the till is told which.
+        const [current] = (await this.tx.dataSource.query(
+          `SELECT status, valid_until AS "validUntil" FROM voucher WHERE id = $1`,
+          [voucherId],
+        )) as { status: VoucherStatus; validUntil: Date }[];
+        if (current) {
+          facts.voucher = { ...facts.voucher, status: current.status, validUntil: current.validUntil };
+          const again = evaluateRedemption(facts, input.orderAmountFen, now, tz);
+          if (again.failures.length > 0) refuse(again);
+        }
         throw new RedemptionException(
           'VOUCHER_ALREADY_REDEEMED',
           'The voucher was redeemed or changed meanwhile',
@@ -365,6 +376,7 @@ export class RedemptionService {
             voucherId,
           },
         );
+      }
     }
   }
 
