@@ -10,6 +10,7 @@ import { PayoutCorrections1764710000000 } from './1764710000000-payout-correctio
 import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards';
 import { RedeemFunction1764720000000 } from './1764720000000-redeem-function';
 import { RoundRoomInTrigger1764730000000 } from './1764730000000-round-room-in-trigger';
+import { PayoutFileDownloads1764740000000 } from './1764740000000-payout-file-downloads';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SettlementGuards1764710100000,
   RedeemFunction1764720000000,
   RoundRoomInTrigger1764730000000,
+  PayoutFileDownloads1764740000000,
 ];

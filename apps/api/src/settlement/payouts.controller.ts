@@ -47,7 +47,9 @@ export class PayoutsController {
   @Roles(Role.Finance)
   @Get(':id/file.csv')
   @ApiProduces('text/csv')
-  @ApiOperation({ summary: 'The bank file as CSV (UTF-8 with BOM)' })
+  @ApiOperation({
+    summary: 'The bank file as CSV (UTF-8 with BOM); counted on the payout (fileDownloadCount)',
+  })
   async csv(
     @CurrentActor() actor: Actor,
     @Param('id', IdPipe) id: number,
@@ -63,7 +65,7 @@ export class PayoutsController {
   @Roles(Role.Finance)
   @Get(':id/file.xlsx')
   @ApiProduces('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiOperation({ summary: 'The bank file as XLSX' })
+  @ApiOperation({ summary: 'The bank file as XLSX; counted on the payout (fileDownloadCount)' })
   async xlsx(
     @CurrentActor() actor: Actor,
     @Param('id', IdPipe) id: number,
@@ -91,9 +93,10 @@ export class PayoutsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Cancel an exported payout: its statements go back to approved, outside any payout',
+    summary:
+      'Cancel an exported payout: its statements go back to approved, outside any payout (once its file was downloaded, only with bankDidNotReceive: true)',
   })
   cancel(@CurrentActor() actor: Actor, @Param('id', IdPipe) id: number, @Body() dto: CancelPayoutDto) {
-    return this.payouts.cancel(actor, id, dto.reason);
+    return this.payouts.cancel(actor, id, dto.reason, { bankDidNotReceive: dto.bankDidNotReceive });
   }
 }

@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
@@ -146,6 +147,15 @@ export class CancelPayoutDto {
   @IsString()
   @Length(2, 500)
   reason: string;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'Required (true) once the bank file was downloaded (fileDownloadCount > 0): the reviewer confirms the bank did not receive it, since the next payout pays its statements again; without it 409 PAYOUT_FILE_DOWNLOADED',
+  })
+  @IsOptional()
+  @IsBoolean()
+  bankDidNotReceive?: boolean;
 }
 
 export class ClawbackQuery {

@@ -1,3 +1,4 @@
+import { dateTime } from './format';
 import { formatFen } from './money';
 
 /**
@@ -112,6 +113,7 @@ const MESSAGES: Record<string, string> = {
   PAYOUT_ALREADY_PAID: '该打款批次已标记为已打款',
   PAYOUT_FOUR_EYES: '四眼原则：生成打款批次的人不能确认已打款，请由另一位财务人员确认',
   PAYOUT_NOT_EXPORTED: '该打款批次已作废或已打款，不能执行此操作',
+  PAYOUT_FILE_DOWNLOADED: '该打款批次的付款文件已下载，作废前须确认银行未收到此文件，以免重复打款',
   PAYOUT_ROW_NOT_FOUND: '打款批次中没有该商户的转账',
   REPORT_RANGE_INVALID: '报表日期范围不正确',
   REPORT_GROUPING_UNSUPPORTED: '不支持该统计维度',
@@ -223,6 +225,8 @@ export function describeError(code: string, details?: unknown, status = 400): st
   }
   if (code === 'PAYOUT_NOTHING_TO_PAY' && Array.isArray(d.ids) && d.ids.length)
     return `结算单 ${(d.ids as number[]).map((id) => `#${id}`).join('、')} 不是已批准且未进入打款批次的结算单，请刷新后重选`;
+  if (code === 'PAYOUT_FILE_DOWNLOADED' && typeof d.fileDownloadCount === 'number')
+    return `付款文件已下载 ${d.fileDownloadCount} 次（首次 ${dateTime(d.fileDownloadedAt as string | null)}），作废前须确认银行未收到此文件，以免重复打款`;
   if (code === 'PAYOUT_ROW_NOT_FOUND' && Array.isArray(d.failedRows) && d.failedRows.length)
     return `${base}（商户 ${(d.failedRows as { merchantId: number }[]).map((r) => r.merchantId).join('、')}），请刷新后重选`;
   if (code === 'STALE_VERSION')

@@ -14,6 +14,11 @@ export const SettlementErrors = {
   PAYOUT_FOUR_EYES: 403,
   /** Paying or cancelling a payout that is no longer exported (cancelled, or already paid). */
   PAYOUT_NOT_EXPORTED: 409,
+  /**
+   * Cancelling a payout whose bank file was downloaded, without confirming the bank did not receive
+   * it (`bankDidNotReceive`): its statements would be paid again by the next payout.
+   */
+  PAYOUT_FILE_DOWNLOADED: 409,
   /** A failed transfer named a funder and merchant that is not a transfer row of the payout. */
   PAYOUT_ROW_NOT_FOUND: 422,
 } as const;

@@ -212,6 +212,13 @@ export class PayoutEntity {
 
   @Column('text', { nullable: true })
   cancelReason: string | null;
+
+  /** First download of the bank file (CSV or XLSX): from then on the file may be at the bank. */
+  @Column('timestamptz', { nullable: true })
+  fileDownloadedAt: Date | null;
+
+  @Column('integer', { default: 0 })
+  fileDownloadCount: number;
 }
 
 /** A transfer of an exported payout that the bank could not make: its statements went back to approved. */

@@ -36,6 +36,9 @@ export interface PayoutView {
   cancelledAt: Date | null;
   cancelledBy: number | null;
   cancelReason: string | null;
+  /** First download of the bank file (CSV or XLSX), and how many there were: the file may be at the bank. */
+  fileDownloadedAt: Date | null;
+  fileDownloadCount: number;
 }
 
 /** A funder and merchant left out of a payout: their approved statements net below zero. */
@@ -88,7 +91,8 @@ const PAYOUT_COLUMNS = `p.id, p.status, p.funder_id AS "funderId", p.total_fen A
   p.paid_at AS "paidAt", p.paid_by AS "paidBy", p.bank_reference AS "bankReference", p.paid_fen AS "paidFen",
   (SELECT COALESCE(sum(x.amount_fen), 0)::bigint FROM payout_failed_row x WHERE x.payout_id = p.id) AS "failedFen",
   (SELECT count(*)::int FROM payout_failed_row x WHERE x.payout_id = p.id) AS "failedRowCount",
-  p.cancelled_at AS "cancelledAt", p.cancelled_by AS "cancelledBy", p.cancel_reason AS "cancelReason"`;
+  p.cancelled_at AS "cancelledAt", p.cancelled_by AS "cancelledBy", p.cancel_reason AS "cancelReason",
+  p.file_downloaded_at AS "fileDownloadedAt", p.file_download_count AS "fileDownloadCount"`;
 
 /** Column titles of the bank file (user-facing: Simplified Chinese). */
 const FILE_COLUMNS = ['付款方', '商户名称', '收款户名', '开户银行', '收款账号', '金额（元）', '结算单号'];
@@ -297,13 +301,29 @@ export class PayoutService {
   /**
    * Withdraws an exported payout (the file was wrong, or will not be sent): its statements go back to
    * approved, outside any payout, for the next one. Nothing was posted to the ledger at export.
+   * Once its bank file was downloaded the file may be at the bank, and the next payout would pay
+   * the same statements again: the reviewer has to confirm the bank did not receive it
+   * (`bankDidNotReceive`), else PAYOUT_FILE_DOWNLOADED and nothing changes.
    */
-  async cancel(actor: Actor, id: number, reason: string): Promise<PayoutView> {
+  async cancel(
+    actor: Actor,
+    id: number,
+    reason: string,
+    options: { bankDidNotReceive?: boolean } = {},
+  ): Promise<PayoutView> {
     const why = reason.trim();
     if (!why) throw new SettlementException('VALIDATION_FAILED', 'A reason is required to cancel a payout');
     return this.tx.run(async (m) => {
+      // The lock orders this after any download in progress (a download holds the row too).
       const payout = await this.lock(m, id);
       this.assertExported(payout, 'cancel');
+      const confirmed = options.bankDidNotReceive === true;
+      if (payout.fileDownloadCount > 0 && !confirmed)
+        throw new SettlementException(
+          'PAYOUT_FILE_DOWNLOADED',
+          `The bank file of payout ${id} was downloaded ${payout.fileDownloadCount} time(s), first at ${payout.fileDownloadedAt?.toISOString()}: confirm the bank did not receive it (bankDidNotReceive) to cancel`,
+          { fileDownloadCount: payout.fileDownloadCount, fileDownloadedAt: payout.fileDownloadedAt },
+        );
       const now = this.clock.now();
       await m.query(
         `UPDATE payout SET status = 'cancelled', cancelled_at = $2, cancelled_by = $3, cancel_reason = $4
@@ -322,7 +342,13 @@ export class PayoutService {
           action: 'payout.cancel',
           entityType: 'payout',
           entityId: id,
-          details: { reason: why, totalFen: payout.totalFen, statementIds: ids },
+          details: {
+            reason: why,
+            totalFen: payout.totalFen,
+            statementIds: ids,
+            fileDownloadCount: payout.fileDownloadCount,
+            ...(confirmed ? { bankDidNotReceive: true } : {}),
+          },
         },
         m,
       );
@@ -389,40 +415,26 @@ export class PayoutService {
 
   /** The bank file as CSV (UTF-8 with BOM, so Excel reads the Chinese). Amounts are yuan text from fen. */
   async csv(actor: Actor, id: number): Promise<string> {
-    await this.fileable(id);
-    const rows = await this.transfers(this.tx.dataSource.manager, id);
-    await this.auditExport(actor, id, 'csv');
-    const lines = [FILE_COLUMNS, ...rows.map(fileCells)].map((cells) => cells.map(csvCell).join(','));
-    return `\ufeff${lines.join('\r\n')}\r\n`;
+    return this.tx.run(async (m) => {
+      await this.recordDownload(m, actor, id, 'csv');
+      const rows = await this.transfers(m, id);
+      const lines = [FILE_COLUMNS, ...rows.map(fileCells)].map((cells) => cells.map(csvCell).join(','));
+      return `\ufeff${lines.join('\r\n')}\r\n`;
+    });
   }
 
   /** The bank file as XLSX: text cells, so account numbers and amounts are never reformatted. */
   async xlsx(actor: Actor, id: number): Promise<Buffer> {
-    await this.fileable(id);
-    const m = this.tx.dataSource.manager;
-    const rows = await this.transfers(m, id);
-    const [{ n }] = await queryRows<{ n: number }>(
-      m,
-      `SELECT count(*)::int AS n FROM settlement_statement WHERE payout_id = $1`,
-      [id],
-    );
-    await this.auditExport(actor, id, 'xlsx');
-    const wb = new ExcelJS.Workbook();
-    wb.creator = 'Jinli';
-    const ws = wb.addWorksheet(`付款批次${id}`);
-    ws.columns = FILE_COLUMNS.map((header, i) => ({
-      header,
-      key: String(i),
-      width: [14, 28, 24, 20, 24, 14, 24][i],
-    }));
-    for (const r of rows) ws.addRow(fileCells(r));
-    const total = rows.reduce((sum, r) => sum + r.amountFen, 0);
-    const totalRow = ws.addRow(['合计', '', '', '', '', formatYuan(total), `${n} 张结算单`]);
-    totalRow.font = { bold: true };
-    ws.getRow(1).font = { bold: true };
-    ws.getColumn(5).numFmt = '@';
-    ws.getColumn(6).numFmt = '@';
-    return Buffer.from(await wb.xlsx.writeBuffer());
+    return this.tx.run(async (m) => {
+      await this.recordDownload(m, actor, id, 'xlsx');
+      const rows = await this.transfers(m, id);
+      const [{ n }] = await queryRows<{ n: number }>(
+        m,
+        `SELECT count(*)::int AS n FROM settlement_statement WHERE payout_id = $1`,
+        [id],
+      );
+      return xlsxFile(id, rows, n);
+    });
   }
 
   /** The transfers still in the payout (net > 0 per funder and merchant), full account numbers. */
@@ -499,23 +511,36 @@ export class PayoutService {
       );
   }
 
-  /** A cancelled payout has no bank file: it must never reach the bank. */
-  private async fileable(id: number): Promise<void> {
-    const payout = await this.get(id);
-    if (payout.status === 'cancelled')
+  /**
+   * Counts a download of the bank file on the payout and audits it, in the transaction that reads
+   * the file. The UPDATE holds the payout row until the file is read, so a cancel waits for it and
+   * then sees the download; a download that waited for a cancel finds the payout cancelled. A
+   * cancelled payout has no bank file: it must never reach the bank.
+   */
+  private async recordDownload(m: EntityManager, actor: Actor, id: number, format: 'csv' | 'xlsx') {
+    const [counted] = await queryRows<{ fileDownloadCount: number }>(
+      m,
+      `UPDATE payout SET file_download_count = file_download_count + 1,
+              file_downloaded_at = COALESCE(file_downloaded_at, $2)
+        WHERE id = $1 AND status <> 'cancelled' RETURNING file_download_count AS "fileDownloadCount"`,
+      [id, this.clock.now()],
+    );
+    if (!counted) {
+      const payout = await this.read(m, id);
       throw new SettlementException('PAYOUT_NOT_EXPORTED', `Payout ${id} is cancelled: it has no bank file`, {
         status: payout.status,
       });
-  }
-
-  private async auditExport(actor: Actor, id: number, format: string): Promise<void> {
-    await this.audit.record({
-      actor,
-      action: 'payout.export',
-      entityType: 'payout',
-      entityId: id,
-      details: { format },
-    });
+    }
+    await this.audit.record(
+      {
+        actor,
+        action: 'payout.export',
+        entityType: 'payout',
+        entityId: id,
+        details: { format, fileDownloadCount: counted.fileDownloadCount },
+      },
+      m,
+    );
   }
 
   private async read(m: EntityManager, id: number): Promise<PayoutView> {
@@ -533,6 +558,26 @@ export class PayoutService {
     if (!row) throw new SettlementException('PAYOUT_NOT_FOUND', `Payout ${id} was not found`);
     return this.read(m, id);
   }
+}
+
+/** The XLSX bank file of payout `id`: its transfers, then a total row with its statement count. */
+async function xlsxFile(id: number, rows: BankTransfer[], statementCount: number): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Jinli';
+  const ws = wb.addWorksheet(`付款批次${id}`);
+  ws.columns = FILE_COLUMNS.map((header, i) => ({
+    header,
+    key: String(i),
+    width: [14, 28, 24, 20, 24, 14, 24][i],
+  }));
+  for (const r of rows) ws.addRow(fileCells(r));
+  const total = rows.reduce((sum, r) => sum + r.amountFen, 0);
+  const totalRow = ws.addRow(['合计', '', '', '', '', formatYuan(total), `${statementCount} 张结算单`]);
+  totalRow.font = { bold: true };
+  ws.getRow(1).font = { bold: true };
+  ws.getColumn(5).numFmt = '@';
+  ws.getColumn(6).numFmt = '@';
+  return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 function fileCells(r: BankTransfer): string[] {
