@@ -11,9 +11,10 @@ import { startStack, Stack } from './support/stack';
  * trail is laid down through the services (redemptions three and two days ago, refunds after
  * approval, settlement runs), then finance works on the page: a statement whose part was refunded
  * since settlement carries a badge; a payout of one selected statement takes the merchant's
- * claw-back with it and is cancelled; a funder's payout carries a negative merchant over (listed
- * under 待追回); its creator cannot mark it paid; a second reviewer marks it paid with one transfer
- * returned by the bank.
+ * claw-back with it; another reviewer downloads its file while finance cancels it, so it is cancelled
+ * only once finance confirms the bank did not receive the file; a funder's payout carries a negative
+ * merchant over (listed under 待追回); its creator cannot mark it paid; a second reviewer downloads
+ * its file (the row says so) and marks it paid with one transfer returned by the bank.
  */
 const PASSWORD = 'Browser-test-2020';
 const run = `${process.pid % 10000}${Date.now() % 100000}`;
@@ -189,7 +190,7 @@ describe('finance console: payouts with claw-backs, four eyes, failed transfers 
     await screenshot(page, 'console-statement-refunded');
   });
 
-  it('a payout of one selected statement takes the claw-back along; its creator cannot mark it paid; it is cancelled', async () => {
+  it('a payout of one selected statement takes the claw-back along; its creator cannot mark it paid; once downloaded, it is cancelled only with the bank’s non-receipt confirmed', async () => {
     await page.locator('[data-test=statement-status]').selectOption('approved');
     await page.locator(`[data-test=select-${s.a1}]`).check();
     await page.locator('[data-test=create-payout]').click();
@@ -216,10 +217,32 @@ describe('finance console: payouts with claw-backs, four eyes, failed transfers 
     );
     await screenshot(page, 'console-payout-four-eyes');
 
+    // Never downloaded: cancelling asks only for a reason.
+    expect(await page.locator(`[data-test=payout-downloaded-${payoutId}]`).count()).toBe(0);
     await page.locator(`[data-test=payout-cancel-${payoutId}]`).click();
+    expect(await page.locator('[data-test=cancel-bank-did-not-receive]').count()).toBe(0);
     await page.locator('[data-test=cancel-confirm]').click();
     await expect(page.locator('[data-test=cancel-error]').textContent()).resolves.toContain('请填写作废原因');
     await page.locator('[data-test=cancel-reason]').fill('付款文件金额有误，作废重出');
+    // Meanwhile another reviewer downloads the file: the server refuses, and the dialog now warns
+    // and asks for the confirmation.
+    await stack.app.get(PayoutService).xlsx(actors.finance2, payoutId);
+    await page.locator('[data-test=cancel-confirm]').click();
+    // The reason's error stays until the answer comes: wait for the new one.
+    await page.locator('[data-test=cancel-error]', { hasText: '付款文件已下载 1 次（首次' }).waitFor();
+    await expect(page.locator('[data-test=cancel-downloaded-warning]').textContent()).resolves.toContain(
+      '商户将被重复打款',
+    );
+    await expect(page.locator(`[data-test=payout-downloaded-${payoutId}]`).textContent()).resolves.toContain(
+      '文件已下载 1 次，首次',
+    );
+    expect(await row.getAttribute('data-status')).toBe('exported');
+    await page.locator('[data-test=cancel-confirm]').click();
+    await page
+      .locator('[data-test=cancel-error]', { hasText: '付款文件已下载：请先确认银行未收到此文件，再作废' })
+      .waitFor();
+    await screenshot(page, 'console-payout-cancel-downloaded');
+    await page.locator('[data-test=cancel-bank-did-not-receive]').check();
     await page.locator('[data-test=cancel-confirm]').click();
     await page.locator(`[data-test=payout-${payoutId}][data-status=cancelled]`).waitFor();
     await expect(row.textContent()).resolves.toContain('已作废');
@@ -239,6 +262,11 @@ describe('finance console: payouts with claw-backs, four eyes, failed transfers 
       ['approved', null],
       ['approved', null],
     ]);
+    const [cancelAudit] = (await stack.dataSource.query(
+      `SELECT details FROM audit_log WHERE entity_type = 'payout' AND entity_id = $1 AND action = 'payout.cancel'`,
+      [String(payoutId)],
+    )) as { details: Record<string, unknown> }[];
+    expect(cancelAudit.details).toMatchObject({ bankDidNotReceive: true, fileDownloadCount: 1 });
   });
 
   it("a funder's payout carries the negative merchant over, listed under 待追回 and warned about by the audit", async () => {
@@ -281,6 +309,17 @@ describe('finance console: payouts with claw-backs, four eyes, failed transfers 
     await page.locator('[data-test=sign-out]').click();
     await signIn(page, users.finance2);
     await page.getByRole('tab', { name: '打款批次' }).click();
+    // Downloading the bank file is recorded on the payout, and the row says so.
+    await page.locator(`[data-test=payout-${payoutId}]`).waitFor();
+    expect(await page.locator(`[data-test=payout-downloaded-${payoutId}]`).count()).toBe(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`[data-test=payout-csv-${payoutId}]`).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`payout-${payoutId}.csv`);
+    await expect(page.locator(`[data-test=payout-downloaded-${payoutId}]`).textContent()).resolves.toMatch(
+      /^文件已下载 1 次，首次 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/,
+    );
     const button = page.locator(`[data-test=payout-paid-button-${payoutId}]`);
     expect(await button.isDisabled()).toBe(false);
     await button.click();

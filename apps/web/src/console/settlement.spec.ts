@@ -2,6 +2,8 @@ import { describeError } from '../shared/errors';
 import {
   auditCheckState,
   auditSummary,
+  cancelBody,
+  downloadedText,
   finishedRuns,
   hasBankFile,
   isOpen,
@@ -39,6 +41,8 @@ const payout: Payout = {
   cancelledAt: null,
   cancelledBy: null,
   cancelReason: null,
+  fileDownloadedAt: null,
+  fileDownloadCount: 0,
 };
 
 const row = (merchantId: number, amountFen: number): PayoutRow => ({
@@ -115,6 +119,22 @@ describe('the settlement console in words finance reads', () => {
     });
   });
 
+  it('says when the bank file was downloaded; cancelling a downloaded payout needs the bank’s non-receipt confirmed', () => {
+    const downloaded = { ...payout, fileDownloadCount: 2, fileDownloadedAt: '2020-07-05T02:30:00.000Z' };
+    expect(downloadedText(payout)).toBeNull();
+    expect(downloadedText(downloaded)).toBe('文件已下载 2 次，首次 2020-07-05 10:30');
+    expect(cancelBody(payout, ' x ', false)).toEqual({ ok: false, reason: '请填写作废原因（至少 2 个字）' });
+    expect(cancelBody(payout, ' 金额有误 ', false)).toEqual({ ok: true, body: { reason: '金额有误' } });
+    expect(cancelBody(downloaded, '金额有误', false)).toEqual({
+      ok: false,
+      reason: '付款文件已下载：请先确认银行未收到此文件，再作废',
+    });
+    expect(cancelBody(downloaded, '金额有误', true)).toEqual({
+      ok: true,
+      body: { reason: '金额有误', bankDidNotReceive: true },
+    });
+  });
+
   it('badges statements whose parts were refunded since settlement, and says so on the line', () => {
     expect(reversedBadge({ reversedPartCount: 0, reversedPartFen: 0 })).toBeNull();
     expect(reversedBadge({ reversedPartCount: 2, reversedPartFen: 4500 })).toBe('2 笔已退款（¥45.00）');
@@ -180,6 +200,15 @@ describe('the settlement console in words finance reads', () => {
     );
     expect(describeError('PAYOUT_NOT_EXPORTED')).toBe('该打款批次已作废或已打款，不能执行此操作');
     expect(describeError('PAYOUT_ROW_NOT_FOUND')).toBe('打款批次中没有该商户的转账');
+    expect(describeError('PAYOUT_FILE_DOWNLOADED')).toBe(
+      '该打款批次的付款文件已下载，作废前须确认银行未收到此文件，以免重复打款',
+    );
+    expect(
+      describeError('PAYOUT_FILE_DOWNLOADED', {
+        fileDownloadCount: 1,
+        fileDownloadedAt: '2020-07-05T02:30:00.000Z',
+      }),
+    ).toBe('付款文件已下载 1 次（首次 2020-07-05 10:30），作废前须确认银行未收到此文件，以免重复打款');
     expect(describeError('PAYOUT_ROW_NOT_FOUND', { failedRows: [{ funderId: 1, merchantId: 4 }] })).toBe(
       '打款批次中没有该商户的转账（商户 4），请刷新后重选',
     );

@@ -79,6 +79,9 @@ export interface Payout {
   cancelledAt: string | null;
   cancelledBy: number | null;
   cancelReason: string | null;
+  /** First download of the bank file (CSV or Excel) and how many there were: it may be at the bank. */
+  fileDownloadedAt: string | null;
+  fileDownloadCount: number;
 }
 
 export interface CarriedOver {
@@ -170,6 +173,31 @@ export function markPaidBlock(p: Payout, meId: number): string | null {
 /** A cancelled payout has no bank file: it must never reach the bank. */
 export function hasBankFile(p: Payout): boolean {
   return p.status !== 'cancelled';
+}
+
+/** Whether and when the bank file was downloaded, or null if never. */
+export function downloadedText(p: Pick<Payout, 'fileDownloadCount' | 'fileDownloadedAt'>): string | null {
+  if (!p.fileDownloadCount) return null;
+  return `文件已下载 ${p.fileDownloadCount} 次，首次 ${dateTime(p.fileDownloadedAt)}`;
+}
+
+export const CANCEL_DOWNLOADED_WARNING =
+  '文件可能已提交银行：作废后其结算单会进入下一个打款批次，如银行已收到此文件，商户将被重复打款。请先与银行核实。';
+
+/**
+ * The body of "cancel": the reason (at least 2 characters) and, once the bank file was
+ * downloaded, the reviewer's word that the bank did not receive it (else PAYOUT_FILE_DOWNLOADED).
+ */
+export function cancelBody(
+  p: Pick<Payout, 'fileDownloadCount'>,
+  reason: string,
+  bankDidNotReceive: boolean,
+): { ok: true; body: { reason: string; bankDidNotReceive?: true } } | { ok: false; reason: string } {
+  const why = reason.trim();
+  if (why.length < 2) return { ok: false, reason: '请填写作废原因（至少 2 个字）' };
+  if (!p.fileDownloadCount) return { ok: true, body: { reason: why } };
+  if (!bankDidNotReceive) return { ok: false, reason: '付款文件已下载：请先确认银行未收到此文件，再作废' };
+  return { ok: true, body: { reason: why, bankDidNotReceive: true } };
 }
 
 /** What the notice says after a payout is created: the total, claw-backs taken along, carried-over merchants. */
