@@ -37,7 +37,7 @@ describe('payouts (HTTP)', () => {
       return f.token(actor());
     },
   });
-  let actors: Record<'starter' | 'reviewer' | 'payer' | 'confirmer' | 'auditor', Actor>;
+  let actors: Awaited<ReturnType<SettlementFactories['payoutTeam']>>;
   const starter = staff(() => actors.starter);
   const reviewer = staff(() => actors.reviewer);
   const payer = staff(() => actors.payer);
@@ -48,13 +48,7 @@ describe('payouts (HTTP)', () => {
     api = await TestApi.start({ now: at('2022-05-01', '09:00') });
     f = await new Factories(api).init();
     sf = new SettlementFactories(api, f);
-    actors = {
-      starter: (await sf.finance()).actor,
-      reviewer: (await sf.finance()).actor,
-      payer: (await sf.finance()).actor,
-      confirmer: (await sf.finance()).actor,
-      auditor: (await sf.staff('auditor')).actor,
-    };
+    actors = await sf.payoutTeam();
   });
   afterAll(() => api.close());
 

@@ -1,4 +1,3 @@
-import { Actor } from '@jinli/platform';
 import { SettlementRunService } from '@jinli/settlement';
 import { dbSnapshot, Factories, SettlementFactories, TestApi } from '@jinli/testing';
 
@@ -25,7 +24,7 @@ describe('payout bank file downloads and cancelling', () => {
   let api: TestApi;
   let f: Factories;
   let sf: SettlementFactories;
-  let actors: Record<'starter' | 'reviewer' | 'payer' | 'confirmer' | 'auditor', Actor>;
+  let actors: Awaited<ReturnType<SettlementFactories['payoutTeam']>>;
   const token = (who: keyof typeof actors) => f.token(actors[who]);
   const post = (url: string, body: object, who: keyof typeof actors) =>
     api.request('POST', url, { token: token(who), body });
@@ -35,13 +34,7 @@ describe('payout bank file downloads and cancelling', () => {
     api = await TestApi.start({ now: at('2022-08-01', '09:00') });
     f = await new Factories(api).init();
     sf = new SettlementFactories(api, f);
-    actors = {
-      starter: (await sf.finance()).actor,
-      reviewer: (await sf.finance()).actor,
-      payer: (await sf.finance()).actor,
-      confirmer: (await sf.finance()).actor,
-      auditor: (await sf.staff('auditor')).actor,
-    };
+    actors = await sf.payoutTeam();
   });
   afterAll(() => api.close());
 

@@ -264,6 +264,20 @@ export class SettlementFactories {
   }
 
   /** A finance reviewer (staff account) as an Actor, with its token. */
+  /**
+   * The people a payout passes through, each a distinct finance account (the four-eyes rules tell
+   * them apart), and an auditor.
+   */
+  async payoutTeam(): Promise<Record<'starter' | 'reviewer' | 'payer' | 'confirmer' | 'auditor', Actor>> {
+    return {
+      starter: (await this.finance()).actor,
+      reviewer: (await this.finance()).actor,
+      payer: (await this.finance()).actor,
+      confirmer: (await this.finance()).actor,
+      auditor: (await this.staff('auditor')).actor,
+    };
+  }
+
   async finance(): Promise<{ actor: Actor; token: string }> {
     return this.staff('finance');
   }
