@@ -124,10 +124,22 @@ export async function loadCatalogue(): Promise<CampaignOffers[]> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One claim, retried on 429/5xx/network with backoff and full jitter. A retry after a lost 201 gets
- * "limit reached", which the page shows as 已领取: retrying is safe.
+ * Whether a failed claim may have gone through: a dropped connection or a 5xx from anything but the
+ * API's own "nothing was claimed" (503 UNAVAILABLE; its "unknown" variant is an outcome, never retried).
  */
-export async function claim(batchId: number): Promise<ClaimOutcome> {
+function mayHaveClaimed(e: ApiError): boolean {
+  return e.status === 0 || (e.status >= 500 && e.code !== 'UNAVAILABLE');
+}
+
+/**
+ * One claim, retried on 429/5xx/network with backoff and full jitter. The answer of a claim that went
+ * through can be lost (the connection drops, a proxy times out): with a limit of one a retry gets
+ * "limit reached" (shown as 已领取), but with a higher limit it would take a second voucher. So before
+ * retrying after such a failure the page counts the citizen's vouchers of the batch, and more than
+ * `heldBefore` (what they held at the tap) means the claim went through. If the last try fails that
+ * way too, the outcome is unknown (the page sends the citizen to 我的券).
+ */
+export async function claim(batchId: number, heldBefore: number): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
     const sent = Date.now();
     try {
@@ -152,9 +164,17 @@ export async function claim(batchId: number): Promise<ClaimOutcome> {
         continue;
       }
       if (outcome) return outcome;
-      if (!e.retryable || attempt >= 4) throw e;
+      if (!e.retryable) throw e;
+      if (attempt >= 4) {
+        if (mayHaveClaimed(e)) return { kind: 'unknown' };
+        throw e;
+      }
       const retryAfter = (e as { retryAfterS?: number }).retryAfterS ?? 0;
       await sleep(backoffMs(attempt, retryAfter, 250, 4000));
+      if (mayHaveClaimed(e)) {
+        const held = await heldNow(batchId).catch(() => null);
+        if (held !== null && held > heldBefore) return { kind: 'claimed', voucherId: null };
+      }
     }
   }
 }
