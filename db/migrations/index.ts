@@ -11,6 +11,7 @@ import { SettlementGuards1764710100000 } from './1764710100000-settlement-guards
 import { RedeemFunction1764720000000 } from './1764720000000-redeem-function';
 import { RoundRoomInTrigger1764730000000 } from './1764730000000-round-room-in-trigger';
 import { PayoutFileDownloads1764740000000 } from './1764740000000-payout-file-downloads';
+import { CampaignPublishedAt1764750000000 } from './1764750000000-campaign-published-at';
 
 /** Migrations in order. Never edit one that has landed on main: add a new one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   RedeemFunction1764720000000,
   RoundRoomInTrigger1764730000000,
   PayoutFileDownloads1764740000000,
+  CampaignPublishedAt1764750000000,
 ];

@@ -169,6 +169,31 @@ describe('issuing: funders and campaigns (real PostgreSQL)', () => {
       );
     });
 
+    it('does not allocate for a campaign ended as a draft, but keeps allocating for one ended after publishing', async () => {
+      const funder = await f.funder({ budgetFen: 1_000_000 });
+      // A draft far above the budget: ending it skips publish and its budget check.
+      const draft = await campaigns.create(
+        f.operator,
+        campaignInput([{ funderId: funder.id, shareBp: 10_000 }], 5_000_000),
+      );
+      expect((await campaigns.transition(f.operator, draft.id, 'end')).status).toBe('ended');
+      expect((await funders.get(funder.id)).allocatedFen).toBe(0);
+      expect((await funders.update(f.operator, funder.id, { budgetFen: 900_000 })).budgetFen).toBe(900_000);
+      const live = await campaigns.create(
+        f.operator,
+        campaignInput([{ funderId: funder.id, shareBp: 10_000 }], 900_000),
+      );
+      expect((await campaigns.transition(f.operator, live.id, 'publish')).status).toBe('published');
+      await campaigns.transition(f.operator, live.id, 'end');
+      // Ended after publishing: the money may have been spent, so it still counts.
+      expect((await funders.get(funder.id)).allocatedFen).toBe(900_000);
+      await expectRefusedUnchanged(
+        api.dataSource,
+        () => funders.update(f.operator, funder.id, { budgetFen: 899_999 }),
+        'FUNDER_BUDGET_BELOW_ALLOCATED',
+      );
+    });
+
     it('refuses a budget below the subsidy already committed to redemptions', async () => {
       const funder = await f.funder({ budgetFen: 5_000 });
       await api.dataSource.query(`UPDATE funder SET committed_fen = 4000 WHERE id = $1`, [funder.id]);

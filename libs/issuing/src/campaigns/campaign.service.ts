@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { LifecycleStatus } from '@jinli/contracts';
-import { Actor, AuditService, DomainEvents, Fen, TransactionRunner } from '@jinli/platform';
+import { Actor, AuditService, Clock, DomainEvents, Fen, TransactionRunner } from '@jinli/platform';
 import { CampaignEntity, CampaignFunderEntity, FunderEntity, VoucherBatchEntity } from '../entities';
 import { IssuingException } from '../issuing.exception';
 import { BatchChanged } from '../issuing.events';
@@ -70,6 +70,7 @@ export class CampaignService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
+    private readonly clock: Clock,
   ) {}
 
   async create(actor: Actor, input: CampaignInput): Promise<CampaignView> {
@@ -203,6 +204,7 @@ export class CampaignService {
           );
         }
       }
+      if (action === 'publish') c.publishedAt = this.clock.now();
       await m.getRepository(CampaignEntity).save(c);
       if (action === 'publish') await this.assertFunderBudgets(m, id);
       if (action === 'end') {

@@ -38,6 +38,10 @@ export class CampaignEntity {
   @Column('text', { default: 'draft' })
   status: LifecycleStatus;
 
+  /** First publish; a campaign ended without one never allocated its funders' budgets. */
+  @Column('timestamptz', { nullable: true })
+  publishedAt: Date | null;
+
   @VersionColumn()
   version: number;
 

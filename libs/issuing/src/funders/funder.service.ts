@@ -19,7 +19,7 @@ export interface FunderView {
   kind: FunderKind;
   district: string | null;
   budgetFen: Fen;
-  /** The funder's shares of the budgets of its non-draft campaigns. */
+  /** The funder's shares of the budgets of its published campaigns (live, paused or ended since). */
   allocatedFen: Fen;
   /** Subsidy owed by redemptions so far, net of reversals. */
   committedFen: Fen;
@@ -27,8 +27,10 @@ export interface FunderView {
 }
 
 /**
- * A funder's allocation: its share of each non-draft campaign's budget, rounded up so that shares
- * never under-count what a funder may have to pay.
+ * A funder's allocation: its share of the budget of each campaign that was published (publish is
+ * where budgets are checked; a draft ended straight away never allocated anything), rounded up so
+ * that shares never under-count what a funder may have to pay. Published or paused counts even
+ * without `published_at` (a campaign published in SQL by a script).
  */
 export async function allocatedFen(
   manager: EntityManager,
@@ -38,7 +40,8 @@ export async function allocatedFen(
   const [row] = (await manager.query(
     `SELECT COALESCE(sum(ceil(c.budget_fen::numeric * cf.share_bp / 10000)), 0)::bigint AS allocated
        FROM campaign_funder cf JOIN campaign c ON c.id = cf.campaign_id
-      WHERE cf.funder_id = $1 AND c.status <> 'draft' AND ($2::int IS NULL OR c.id <> $2)`,
+      WHERE cf.funder_id = $1 AND (c.status IN ('published', 'paused') OR c.published_at IS NOT NULL)
+        AND ($2::int IS NULL OR c.id <> $2)`,
     [funderId, excludeCampaignId ?? null],
   )) as { allocated: number }[];
   return row.allocated;
