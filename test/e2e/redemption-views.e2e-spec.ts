@@ -70,6 +70,7 @@ describe('redemption views (HTTP)', () => {
           allowedDistricts: [{ code: 'gusu', name: '姑苏区' }],
           whitelistedMerchants: 0,
         },
+        haltedBy: null,
       });
       expect(one.body.rules.storeCount).toBeGreaterThanOrEqual(1);
       expect(one.body.code.digits).toMatch(/^\d{18}$/);
@@ -90,6 +91,53 @@ describe('redemption views (HTTP)', () => {
       expect(usedCode.body.code).toBe('VOUCHER_ALREADY_REDEEMED');
       const usedOne = await api.request('GET', `/api/v1/me/vouchers/${used.id}`, { token: s.citizen.token });
       expect(usedOne.body.code).toBeNull();
+    });
+
+    it('shows a voucher of a paused or ended campaign or batch as not usable, with why, and without a live code', async () => {
+      const s = await rf.scene();
+      const one = () => api.request('GET', `/api/v1/me/vouchers/${s.voucher.id}`, { token: s.citizen.token });
+      const listed = async () => {
+        const res = await api.request('GET', '/api/v1/me/vouchers?state=claimed', { token: s.citizen.token });
+        return res.body.items.find((v: any) => v.id === s.voucher.id);
+      };
+      const code = () =>
+        api.request('GET', `/api/v1/me/vouchers/${s.voucher.id}/code`, { token: s.citizen.token });
+      const act = async (what: 'campaigns' | 'batches', id: number, action: string) =>
+        expect(
+          (await api.request('POST', `/api/v1/${what}/${id}/${action}`, { token: f.operatorToken })).status,
+        ).toBe(200);
+      const expectHalted = async (reason: string | null) => {
+        const detail = await one();
+        expect(detail.body).toMatchObject({
+          state: 'claimed',
+          haltedBy: reason,
+          rules: { usableNow: !reason },
+        });
+        expect(await listed()).toMatchObject({ state: 'claimed', haltedBy: reason });
+        const c = await code();
+        if (reason) {
+          expect(detail.body.code).toBeNull();
+          expect([c.status, c.body.code]).toEqual([422, reason]);
+        } else {
+          expect(detail.body.code.digits).toMatch(/^\d{18}$/);
+          expect(c.status).toBe(200);
+        }
+      };
+
+      await expectHalted(null);
+      await act('batches', s.batch.id, 'pause');
+      await expectHalted('BATCH_PAUSED');
+      await act('batches', s.batch.id, 'resume');
+      await act('campaigns', s.batch.campaignId, 'pause');
+      await expectHalted('CAMPAIGN_PAUSED');
+      await act('campaigns', s.batch.campaignId, 'resume');
+      await expectHalted(null);
+      // Ending the campaign ends its batches; no voucher changes state.
+      await act('campaigns', s.batch.campaignId, 'end');
+      await expectHalted('CAMPAIGN_ENDED');
+      // The till agrees.
+      const till = await redeem(s, s.voucher.id, 12800);
+      expect(till.body.code).toBe('CAMPAIGN_ENDED');
     });
 
     it("never shows another citizen's voucher (404)", async () => {

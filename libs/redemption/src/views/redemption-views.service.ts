@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CATEGORIES, DISTRICTS, VoucherCodeView, VoucherStatus } from '@jinli/contracts';
+import {
+  CATEGORIES,
+  DISTRICTS,
+  LifecycleStatus,
+  RedemptionRuleCode,
+  VoucherCodeView,
+  VoucherStatus,
+} from '@jinli/contracts';
 import {
   AppConfig,
   APP_CONFIG,
@@ -17,6 +24,15 @@ import { UsageWindowRule } from '../rules/redemption-rules';
 /** What the citizen sees: a claimed voucher past its validity reads as expired before the job runs. */
 export type VoucherState = VoucherStatus;
 
+/**
+ * Why a claimed voucher cannot be used while its campaign or batch is not live: the codes the till
+ * would answer (redemption-rules), ended before paused since an end is final.
+ */
+export type VoucherHaltReason = Extract<
+  RedemptionRuleCode,
+  'CAMPAIGN_ENDED' | 'BATCH_ENDED' | 'CAMPAIGN_PAUSED' | 'BATCH_PAUSED'
+>;
+
 export interface MyVoucherItem {
   id: number;
   state: VoucherState;
@@ -30,12 +46,15 @@ export interface MyVoucherItem {
   validUntil: string;
   claimedAt: string;
   usageWindows: UsageWindowRule[];
+  /** Set while a claimed voucher's campaign or batch is paused or ended; null otherwise. */
+  haltedBy: VoucherHaltReason | null;
 }
 
 export interface MyVoucherDetail extends MyVoucherItem {
   description: string;
   rules: {
     vouchersPerOrder: number;
+    /** Redeemable at this moment: claimed, campaign and batch live, within validity and usage windows. */
     usableNow: boolean;
     allowedCategories: { code: string; name: string }[];
     allowedDistricts: { code: string; name: string }[];
@@ -44,7 +63,7 @@ export interface MyVoucherDetail extends MyVoucherItem {
     /** Open stores of approved merchants where the voucher can be used. */
     storeCount: number;
   };
-  /** The live code, only while the voucher can be redeemed. */
+  /** The live code, only while the voucher can be redeemed (none while its campaign or batch is halted). */
   code: VoucherCodeView | null;
 }
 
@@ -118,7 +137,8 @@ export class RedemptionViewsService {
     const now = this.clock.now();
     const rows = (await this.tx.dataSource.query(
       `SELECT v.id, ${STATE_SQL} AS state, v.batch_id, b.name AS batch_name, b.campaign_id, c.name AS campaign_name,
-              b.face_value_fen, b.threshold_fen, v.valid_from, v.valid_until, v.claimed_at, b.usage_windows
+              b.face_value_fen, b.threshold_fen, v.valid_from, v.valid_until, v.claimed_at, b.usage_windows,
+              c.status AS campaign_status, b.status AS batch_status
          FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id JOIN campaign c ON c.id = b.campaign_id
         WHERE v.citizen_id = $1
         ORDER BY v.valid_until, v.id`,
@@ -139,7 +159,7 @@ export class RedemptionViewsService {
     const [r] = (await this.tx.dataSource.query(
       `SELECT v.id, ${STATE_SQL} AS state, v.batch_id, b.name AS batch_name, b.description, b.campaign_id,
               c.name AS campaign_name, b.face_value_fen, b.threshold_fen, v.valid_from, v.valid_until, v.claimed_at,
-              b.usage_windows, b.vouchers_per_order, b.allowed_categories, b.allowed_districts, b.merchant_whitelist,
+              b.usage_windows, c.status AS campaign_status, b.status AS batch_status, b.vouchers_per_order, b.allowed_categories, b.allowed_districts, b.merchant_whitelist,
               (SELECT count(*)::int FROM store s JOIN merchant m ON m.id = s.merchant_id
                 WHERE s.status = 'active' AND m.status = 'approved'
                   AND (cardinality(b.allowed_categories) = 0 OR m.category = ANY(b.allowed_categories))
@@ -155,7 +175,7 @@ export class RedemptionViewsService {
     const minute = minuteOfDay(now, this.config.businessTimeZone);
     const windows = item.usageWindows;
     const inWindow = windows.length === 0 || windows.some((w) => inDailyWindow(minute, w.start, w.end));
-    const redeemable = item.state === 'claimed';
+    const redeemable = item.state === 'claimed' && item.haltedBy === null;
     return {
       ...item,
       description: r.description,
@@ -181,14 +201,24 @@ export class RedemptionViewsService {
   async myVoucherCode(citizenId: number, voucherId: number): Promise<VoucherCodeView> {
     const now = this.clock.now();
     const [r] = (await this.tx.dataSource.query(
-      `SELECT v.id, ${STATE_SQL} AS state FROM voucher v WHERE v.id = $1 AND v.citizen_id = $3`,
+      `SELECT v.id, ${STATE_SQL} AS state, c.status AS campaign_status, b.status AS batch_status
+         FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id JOIN campaign c ON c.id = b.campaign_id
+        WHERE v.id = $1 AND v.citizen_id = $3`,
       [voucherId, now, citizenId],
-    )) as { id: number; state: VoucherState }[];
+    )) as {
+      id: number;
+      state: VoucherState;
+      campaign_status: LifecycleStatus;
+      batch_status: LifecycleStatus;
+    }[];
     if (!r) throw new RedemptionException('VOUCHER_NOT_FOUND', `Voucher ${voucherId} was not found`);
     if (r.state === 'redeemed')
       throw new RedemptionException('VOUCHER_ALREADY_REDEEMED', 'The voucher has been used');
     if (r.state === 'expired') throw new RedemptionException('VOUCHER_EXPIRED', 'The voucher has expired');
     if (r.state === 'void') throw new RedemptionException('VOUCHER_VOID', 'The voucher is void');
+    // The till refuses it anyway; a live code would tell the citizen otherwise.
+    const halted = haltOf(r.campaign_status, r.batch_status);
+    if (halted) throw new RedemptionException(halted, HALT_MESSAGES[halted]);
     return this.codes.issue(r.id);
   }
 
@@ -319,7 +349,24 @@ function itemOf(r: Record<string, any>): MyVoucherItem {
     validUntil: (r.valid_until as Date).toISOString(),
     claimedAt: (r.claimed_at as Date).toISOString(),
     usageWindows: r.usage_windows,
+    haltedBy: r.state === 'claimed' ? haltOf(r.campaign_status, r.batch_status) : null,
   };
+}
+
+const HALT_MESSAGES: Record<VoucherHaltReason, string> = {
+  CAMPAIGN_ENDED: 'The campaign has ended',
+  BATCH_ENDED: 'The voucher batch has ended',
+  CAMPAIGN_PAUSED: 'The campaign is paused',
+  BATCH_PAUSED: 'The voucher batch is paused',
+};
+
+/** As evaluateRedemption reads them: paused is paused, anything else not published is ended. */
+function haltOf(campaign: LifecycleStatus, batch: LifecycleStatus): VoucherHaltReason | null {
+  if (campaign !== 'published' && campaign !== 'paused') return 'CAMPAIGN_ENDED';
+  if (batch !== 'published' && batch !== 'paused') return 'BATCH_ENDED';
+  if (campaign === 'paused') return 'CAMPAIGN_PAUSED';
+  if (batch === 'paused') return 'BATCH_PAUSED';
+  return null;
 }
 
 function sum(values: number[]): number {
