@@ -326,6 +326,35 @@ describe('issuing: voucher batches (real PostgreSQL)', () => {
       expect(e.details).toEqual({ currentVersion: b.version + 1 });
     });
 
+    it('gives a rounds-only edit and an added round a new version, so an edit at the old one is refused', async () => {
+      const b = await f.batch({ publish: false, rounds: [{ opensAt: at(HOUR), quota: 10 }] });
+      const edited = await batches.update(f.operator, b.id, {
+        rounds: [{ opensAt: at(2 * HOUR), quota: 10 }],
+        version: b.version,
+      });
+      expect(edited.version).toBe(b.version + 1);
+      const stale = await refused(
+        () =>
+          batches.update(f.operator, b.id, {
+            rounds: [{ opensAt: at(3 * HOUR), quota: 5 }],
+            version: b.version,
+          }),
+        'STALE_VERSION',
+      );
+      expect(stale.details).toEqual({ currentVersion: b.version + 1 });
+
+      const added = await batches.addRound(f.operator, b.id, { opensAt: at(DAY), quota: 5 });
+      expect(added.version).toBe(edited.version + 1);
+      const e = await refused(
+        () => batches.update(f.operator, b.id, { description: 'x', version: edited.version }),
+        'STALE_VERSION',
+      );
+      expect(e.details).toEqual({ currentVersion: added.version });
+      expect(
+        (await batches.update(f.operator, b.id, { description: 'y', version: added.version })).version,
+      ).toBe(added.version + 1);
+    });
+
     it('answers BATCH_NOT_FOUND and CAMPAIGN_NOT_FOUND', async () => {
       expect((await refusal(batches.get(999_999))).code).toBe('BATCH_NOT_FOUND');
       await refused(() => batches.update(f.operator, 999_999, { name: 'x' }), 'BATCH_NOT_FOUND');

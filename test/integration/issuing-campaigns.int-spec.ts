@@ -413,6 +413,29 @@ describe('issuing: funders and campaigns (real PostgreSQL)', () => {
       expect(e.details).toEqual({ currentVersion: v + 1 });
     });
 
+    it('gives a shares-only edit a new version, so an edit at the old one is refused', async () => {
+      const c = await f.campaign({ publish: false });
+      const v = c.version;
+      const original = c.funders.map((s) => ({ funderId: s.funderId, shareBp: s.shareBp }));
+      const shares = [{ funderId: original[0].funderId, shareBp: 10_000 }];
+      const edited = await campaigns.update(f.operator, c.id, { funders: shares, version: v });
+      expect(edited.version).toBe(v + 1);
+      expect(edited.funders.map((s) => s.shareBp)).toEqual([10_000]);
+      const e = await expectRefusedUnchanged<{ details: unknown }>(
+        api.dataSource,
+        () => campaigns.update(f.operator, c.id, { funders: original, version: v }),
+        'STALE_VERSION',
+      );
+      expect(e.details).toEqual({ currentVersion: v + 1 });
+      // A patch that changes the row and the shares together still moves one version on.
+      const both = await campaigns.update(f.operator, c.id, {
+        description: 'both',
+        funders: original,
+        version: v + 1,
+      });
+      expect(both.version).toBe(v + 2);
+    });
+
     it('refuses a budget below what its batches need, and dates that leave a round outside', async () => {
       const c = await f.campaign({ budgetFen: 1_000_000 });
       await api.get(BatchService).create(

@@ -11,7 +11,7 @@ import {
 } from '../entities';
 import { IssuingException } from '../issuing.exception';
 import { BatchChanged } from '../issuing.events';
-import { LifecycleAction, nextStatus } from '../lifecycle';
+import { bumpVersion, LifecycleAction, nextStatus } from '../lifecycle';
 import {
   BatchInput,
   checkAmounts,
@@ -190,6 +190,7 @@ export class BatchService {
     checkVouchersPerOrder(patch.vouchersPerOrder);
     await this.tx.run(async (m) => {
       const { campaign, batch: b } = await this.lockBoth(m, id, patch.version);
+      const lockedVersion = b.version;
       if (b.status === 'ended')
         throw new IssuingException('INVALID_STATUS_TRANSITION', 'An ended batch cannot be edited');
       const rounds = await m
@@ -262,6 +263,7 @@ export class BatchService {
       });
       delete (b as Partial<VoucherBatchEntity>).rounds;
       await m.getRepository(VoucherBatchEntity).save(b);
+      await bumpVersion(m, 'voucher_batch', id, lockedVersion);
       await this.audit.record(
         { actor, action: 'batch.update', entityType: 'voucher_batch', entityId: id, details: { patch } },
         m,
@@ -289,6 +291,7 @@ export class BatchService {
       const recycledIntoRounds = rounds.reduce((n, r) => n + r.carriedIn - r.carriedOut, 0);
       checkRounds(all, b.quota + b.returnedCount - recycledIntoRounds, campaign);
       await this.insertRounds(m, id, [round], (rounds.at(-1)?.seq ?? 0) + 1);
+      await bumpVersion(m, 'voucher_batch', id, b.version);
       await this.audit.record(
         {
           actor,

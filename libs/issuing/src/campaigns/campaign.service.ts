@@ -5,7 +5,7 @@ import { Actor, AuditService, Clock, DomainEvents, Fen, TransactionRunner } from
 import { CampaignEntity, CampaignFunderEntity, FunderEntity, VoucherBatchEntity } from '../entities';
 import { IssuingException } from '../issuing.exception';
 import { BatchChanged } from '../issuing.events';
-import { LifecycleAction, nextStatus } from '../lifecycle';
+import { bumpVersion, LifecycleAction, nextStatus } from '../lifecycle';
 import { allocatedFen } from '../funders/funder.service';
 
 export interface FunderShareInput {
@@ -112,6 +112,7 @@ export class CampaignService {
   ): Promise<CampaignView> {
     const batchIds = await this.tx.run(async (m) => {
       const c = await this.lock(m, id, patch.version);
+      const lockedVersion = c.version;
       if (c.status === 'ended')
         throw new IssuingException('CAMPAIGN_NOT_EDITABLE', 'An ended campaign cannot be edited');
       const startsAt = patch.startsAt ?? c.startsAt;
@@ -171,6 +172,7 @@ export class CampaignService {
           .insert(patch.funders.map((f) => ({ campaignId: id, ...f })));
       }
       if (c.status !== 'draft') await this.assertFunderBudgets(m, id);
+      await bumpVersion(m, 'campaign', id, lockedVersion);
       await this.audit.record(
         { actor, action: 'campaign.update', entityType: 'campaign', entityId: id, details: { patch } },
         m,
@@ -209,7 +211,8 @@ export class CampaignService {
       if (action === 'publish') await this.assertFunderBudgets(m, id);
       if (action === 'end') {
         await m.query(
-          `UPDATE voucher_batch SET status = 'ended', updated_at = now() WHERE campaign_id = $1 AND status <> 'ended'`,
+          `UPDATE voucher_batch SET status = 'ended', version = version + 1, updated_at = now()
+            WHERE campaign_id = $1 AND status <> 'ended'`,
           [id],
         );
       }
