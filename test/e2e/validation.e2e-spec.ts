@@ -232,6 +232,42 @@ describe('HTTP validation', () => {
       );
     });
 
+    it('refuses null in an edit of a field that cannot be empty, with 400 and nothing changed', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        [`/api/v1/funders/${funder.id}`, { name: null }],
+        [`/api/v1/funders/${funder.id}`, { budgetFen: null }],
+        [`/api/v1/campaigns/${campaign.id}`, { name: null }],
+        [`/api/v1/campaigns/${campaign.id}`, { description: null }],
+        [`/api/v1/campaigns/${campaign.id}`, { endsAt: null }],
+        [`/api/v1/batches/${batch.id}`, { name: null }],
+        [`/api/v1/batches/${batch.id}`, { allowedCategories: null }],
+        [`/api/v1/batches/${batch.id}`, { merchantWhitelist: null }],
+        [`/api/v1/batches/${batch.id}`, { usageWindows: null }],
+        [`/api/v1/batches/${batch.id}`, { perCitizenLimit: null }],
+        [`/api/v1/batches/${batch.id}`, { refundPolicy: null }],
+        [`/api/v1/batches/${batch.id}`, { quota: null }],
+      ];
+      for (const [url, body] of cases) {
+        const before = await dbSnapshot(api.dataSource);
+        const res = await api.request('PATCH', url, { body, token });
+        const field = Object.keys(body)[0];
+        expect({ url, field, status: res.status, code: res.body.code }).toEqual({
+          url,
+          field,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+        });
+        expect((res.body.details as { field: string }[]).map((d) => d.field)).toEqual([field]);
+        expect(await dbSnapshot(api.dataSource)).toEqual(before);
+      }
+      // A null that means something is still taken: a funder without a district.
+      const city = await api.request('PATCH', `/api/v1/funders/${funder.id}`, {
+        body: { district: null },
+        token,
+      });
+      expect({ status: city.status, district: city.body.district }).toEqual({ status: 200, district: null });
+    });
+
     it('refuses a bad phone number in a public merchant application', async () => {
       const before = await dbSnapshot(api.dataSource);
       const res = await api.request('POST', '/api/v1/merchant-applications', {

@@ -1,8 +1,17 @@
 import { applyDecorators, ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { JinliException } from '@jinli/platform';
+
+/**
+ * A field that may be left out but is never null: unlike IsOptional (which skips null too), null is
+ * validated and refused. For fields whose column is NOT NULL, so that `{"description": null}` in an
+ * edit is a 400, not a database error.
+ */
+export function Omittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
+}
 
 /** Largest amount any single money field may hold: 10 billion CNY in fen. */
 export const MAX_FEN = 1_000_000_000_000;
@@ -58,6 +67,8 @@ export function IntField(options: {
   description: string;
   example?: number;
   optional?: boolean;
+  /** With optional: may be left out, but null is refused (see Omittable). */
+  notNull?: boolean;
 }) {
   const doc = {
     type: 'integer' as const,
@@ -67,7 +78,9 @@ export function IntField(options: {
     example: options.example,
   };
   return applyDecorators(
-    ...(options.optional ? [IsOptional(), ApiPropertyOptional(doc)] : [ApiProperty(doc)]),
+    ...(options.optional
+      ? [options.notNull ? Omittable() : IsOptional(), ApiPropertyOptional(doc)]
+      : [ApiProperty(doc)]),
     IsInt(),
     Min(options.min),
     Max(options.max),

@@ -6,14 +6,13 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   Length,
   Matches,
   ValidateNested,
 } from 'class-validator';
 import { CATEGORY_CODES, DISTRICT_CODES, RefundPolicy, ValidityKind } from '@jinli/contracts';
-import { Fen, IdList, Instant, IntField } from '../../common/validators';
+import { Fen, IdList, Instant, IntField, Omittable } from '../../common/validators';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -60,7 +59,7 @@ export class CreateBatchDto {
   name: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(0, 2000)
   description?: string;
@@ -72,19 +71,19 @@ export class CreateBatchDto {
   thresholdFen: number;
 
   @ApiPropertyOptional({ enum: CATEGORY_CODES, isArray: true, description: 'Empty: every category' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @IsIn(CATEGORY_CODES as string[], { each: true })
   allowedCategories?: string[];
 
   @ApiPropertyOptional({ enum: DISTRICT_CODES, isArray: true, description: 'Empty: every district' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @IsIn(DISTRICT_CODES as string[], { each: true })
   allowedDistricts?: string[];
 
   @ApiPropertyOptional({ type: [Number], description: 'When not empty: only these merchants' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(10_000)
   @IdList()
@@ -96,7 +95,7 @@ export class CreateBatchDto {
   validity: ValidityDto;
 
   @ApiPropertyOptional({ type: [UsageWindowDto] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(6)
   @ValidateNested({ each: true })
@@ -106,7 +105,14 @@ export class CreateBatchDto {
   @IntField({ min: 1, max: 100_000_000, description: 'Total vouchers', example: 100_000 })
   quota: number;
 
-  @IntField({ min: 1, max: 100, description: 'Vouchers one citizen may hold', optional: true, example: 1 })
+  @IntField({
+    min: 1,
+    max: 100,
+    description: 'Vouchers one citizen may hold',
+    optional: true,
+    notNull: true,
+    example: 1,
+  })
   perCitizenLimit?: number;
 
   @ApiPropertyOptional({
@@ -115,27 +121,27 @@ export class CreateBatchDto {
     description:
       'Vouchers one order may use: always 1 (a redemption records the whole order amount; splitting an order between vouchers is not supported)',
   })
-  @IsOptional()
+  @Omittable()
   @IsIn([1], { message: 'vouchersPerOrder must be 1: Jinli takes one voucher per order' })
   vouchersPerOrder?: number;
 
   @ApiPropertyOptional({ description: 'Only real-name verified citizens may claim' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   requiresVerified?: boolean;
 
   @ApiPropertyOptional({ description: 'Quota left in a round rolls into the next' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   rollOverUnclaimed?: boolean;
 
   @ApiPropertyOptional({ description: 'Quota of expired, unredeemed vouchers returns to a later round' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   recycleExpired?: boolean;
 
   @ApiPropertyOptional({ enum: Object.values(RefundPolicy) })
-  @IsOptional()
+  @Omittable()
   @IsIn(Object.values(RefundPolicy))
   refundPolicy?: RefundPolicy;
 
@@ -148,12 +154,13 @@ export class CreateBatchDto {
   rounds: RoundDto[];
 }
 
-export class UpdateBatchDto extends PartialType(CreateBatchDto) {
+export class UpdateBatchDto extends PartialType(CreateBatchDto, { skipNullProperties: false }) {
   @IntField({
     min: 1,
     max: 2_000_000_000,
     description: 'The version you edited (optimistic locking)',
     optional: true,
+    notNull: true,
   })
   version?: number;
 }

@@ -1,15 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsOptional,
-  IsString,
-  Length,
-  ValidateNested,
-} from 'class-validator';
-import { Fen, IdField, Instant, IntField } from '../../common/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, ValidateNested } from 'class-validator';
+import { Fen, IdField, Instant, IntField, Omittable } from '../../common/validators';
 
 export class FunderShareDto {
   @IdField({ description: 'Funder id' })
@@ -31,7 +23,7 @@ export class CreateCampaignDto {
   name: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Length(0, 2000)
   description?: string;
@@ -54,12 +46,13 @@ export class CreateCampaignDto {
   funders: FunderShareDto[];
 }
 
-export class UpdateCampaignDto extends PartialType(CreateCampaignDto) {
+export class UpdateCampaignDto extends PartialType(CreateCampaignDto, { skipNullProperties: false }) {
   @IntField({
     min: 1,
     max: 2_000_000_000,
     description: 'The version you edited (optimistic locking)',
     optional: true,
+    notNull: true,
   })
   version?: number;
 }

@@ -22,4 +22,4 @@ export class CreateFunderDto {
   budgetFen: number;
 }
 
-export class UpdateFunderDto extends PartialType(CreateFunderDto) {}
+export class UpdateFunderDto extends PartialType(CreateFunderDto, { skipNullProperties: false }) {}
