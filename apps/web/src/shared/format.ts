@@ -43,6 +43,19 @@ export function date(iso: string | number | Date | null | undefined): string {
   return `${p.y}-${p.mo}-${p.d}`;
 }
 
+/**
+ * When a validity ends, as people read it: an end at 00:00 Suzhou time (often a campaign's end) is
+ * the day before at 23:59, not that day (有效期至 2020-09-03 23:59, not 2020-09-04); any other end
+ * keeps its date and time.
+ */
+export function expiryDateTime(iso: string | number | Date | null | undefined): string {
+  if (iso === null || iso === undefined || iso === '') return '—';
+  const ms = new Date(iso).getTime();
+  const p = parts(ms);
+  if (p.h === '00' && p.mi === '00' && p.s === '00' && ms % 1000 === 0) return dateTime(ms - 60_000);
+  return dateTime(ms);
+}
+
 export function time(iso: string | number | Date): string {
   const p = parts(iso);
   return `${p.h}:${p.mi}:${p.s}`;
