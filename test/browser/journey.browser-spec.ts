@@ -549,6 +549,76 @@ describe('the citizen H5, the merchant till and the console in a real browser', 
     await screenshot(page, 'console-audit');
   });
 
+  it('H5: a voucher whose campaign is paused, then ended, is not shown as usable; an expiry at 00:00 reads as 23:59 the day before', async () => {
+    const f = await new Factories({
+      get: (t: never) => stack.app.get(t),
+      clock: stack.clock,
+      dataSource: stack.dataSource,
+    } as unknown as TestApi).init();
+    const now = stack.clock.nowMs();
+    // The campaign ends at 00:00 Suzhou time in ten days, and so does the voucher.
+    const suzhouDay = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(0, 10);
+    const endsAt = new Date(`${suzhouDay(now + 10 * DAY)}T00:00:00+08:00`);
+    const campaign = await f.campaign({ startsAt: new Date(now - DAY), endsAt });
+    const batch = await f.batch({
+      campaignId: campaign.id,
+      name: `暂停测试${run}`,
+      validity: { kind: 'fixed', from: new Date(now - DAY), until: endsAt },
+    });
+    const me = await f.citizen();
+    const claim = await fetch(`${stack.baseUrl}/api/v1/claiming/batches/${batch.id}/claim`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${me.token}` },
+    });
+    expect(claim.status).toBe(201);
+    const [{ id: voucherId }] = (await stack.dataSource.query(
+      `SELECT id FROM voucher WHERE batch_id = $1 AND citizen_id = $2`,
+      [batch.id, me.id],
+    )) as { id: number }[];
+    const operator = async (action: 'pause' | 'end') => {
+      const res = await fetch(`${stack.baseUrl}/api/v1/campaigns/${campaign.id}/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${f.operatorToken}` },
+      });
+      expect(res.status).toBe(200);
+    };
+
+    const page = await newPage({ width: 375, height: 667 }, true);
+    await page.goto(`${stack.baseUrl}/h5/`);
+    const saved = JSON.stringify({
+      token: me.token,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      user: { id: me.id, phoneMasked: '139****0001', verified: false },
+    });
+    await page.evaluate(`localStorage.setItem('jinli.h5.session', ${JSON.stringify(saved)})`);
+    await page.goto(`${stack.baseUrl}/h5/vouchers`);
+    const card = page.locator(`[data-test=voucher-${voucherId}]`);
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toContain(
+      `有效期至 ${suzhouDay(endsAt.getTime() - DAY)} 23:59`,
+    );
+    await expect(card.locator('[data-test=voucher-halted]').count()).resolves.toBe(0);
+
+    await operator('pause');
+    await page.reload();
+    await expect(card.locator('[data-test=voucher-halted]').textContent()).resolves.toBe(
+      '活动已暂停，暂不能使用',
+    );
+    await expect(card.textContent()).resolves.toContain('活动已暂停');
+    await card.click();
+    await page.waitForURL(/\/h5\/vouchers\/\d+$/);
+    const warning = page.locator('[data-test=voucher-unusable]');
+    await expect(warning.textContent()).resolves.toContain('活动已暂停，暂不能使用');
+    await expect(page.locator('[data-test=voucher-qr]').count()).resolves.toBe(0);
+    await expect(page.locator('[data-test=voucher-digits]').count()).resolves.toBe(0);
+
+    await operator('end');
+    await page.reload();
+    await page.locator('[data-test=voucher-unusable][data-reason=campaign_ended]').waitFor();
+    await expect(warning.textContent()).resolves.toContain('活动已结束，不能使用');
+    await expect(page.locator('[data-test=voucher-qr]').count()).resolves.toBe(0);
+  });
+
   it("owner: the merchant's page shows its stores and the approved settlement statement", async () => {
     const page = await newPage({ width: 375, height: 667 }, true);
     await staffSignIn(page, '/merchant/', users.owner);

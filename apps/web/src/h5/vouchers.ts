@@ -14,6 +14,8 @@ export interface MyVoucherItem {
   validUntil: string;
   claimedAt: string;
   usageWindows: { start: string; end: string }[];
+  /** Set while a claimed voucher's campaign or batch is paused or ended (the till refuses it). */
+  haltedBy: 'CAMPAIGN_ENDED' | 'BATCH_ENDED' | 'CAMPAIGN_PAUSED' | 'BATCH_PAUSED' | null;
 }
 
 export interface VoucherCode {
