@@ -109,4 +109,36 @@ describe('quota recycling', () => {
     ]);
     expect(round.carried_in).toBe(0);
   });
+
+  it('keeps a batch editable after a round was added for returned quota', async () => {
+    const now = api.clock.nowMs();
+    const batch = await f.batch({
+      quota: 4,
+      recycleExpired: true,
+      rounds: [{ opensAt: new Date(now - HOUR), quota: 4 }],
+    });
+    const citizens = await bulkCitizens(api, 2);
+    await claimAll(
+      api,
+      batch.id,
+      citizens.map((c) => c.token),
+    );
+    await expire(batch.id, 1);
+    await api.get(QuotaRecyclingService).recycleExpired({ batchIds: [batch.id] });
+    expect(await batchCounts(api, batch.id)).toMatchObject({ returnedCount: 1 });
+
+    // The returned unit goes to a new round: the rounds now hand out 5 on a quota of 4.
+    const batches = api.get(BatchService);
+    const added = await batches.addRound(f.operator, batch.id, { opensAt: new Date(now + HOUR), quota: 1 });
+    expect(added.rounds.map((r) => r.quota)).toEqual([4, 1]);
+    const edited = await batches.update(f.operator, batch.id, {
+      description: '回收的券',
+      version: added.version,
+    });
+    expect(edited.description).toBe('回收的券');
+    // The same capacity still holds the line: the quota cannot drop under what the rounds hand out.
+    await expect(batches.update(f.operator, batch.id, { quota: 3 })).rejects.toMatchObject({
+      code: 'BATCH_ROUNDS_OVER_QUOTA',
+    });
+  });
 });

@@ -93,6 +93,21 @@ export function checkUsageWindows(windows: UsageWindow[]): void {
 }
 
 /** Rounds open in order, inside the campaign, do not overlap, and hand out at most the batch quota. */
+/**
+ * What a batch's rounds may hand out in all: its quota plus the quota that expired vouchers gave back
+ * and recycling has not yet carried into a round (roll-over moves between rounds cancel out: carried
+ * out of one, into another). Used when rounds are added and whenever a batch is edited, so an edit
+ * after a round was added for returned quota is not refused against the bare quota.
+ */
+export function roundsCapacity(
+  quota: number,
+  returnedCount: number,
+  rounds: { carriedIn: number; carriedOut: number }[],
+): number {
+  const recycledIntoRounds = rounds.reduce((n, r) => n + r.carriedIn - r.carriedOut, 0);
+  return quota + returnedCount - recycledIntoRounds;
+}
+
 export function checkRounds(
   rounds: RoundInput[],
   quota: number,

@@ -22,6 +22,7 @@ import {
   checkVouchersPerOrder,
   MONEY_RULES,
   RoundInput,
+  roundsCapacity,
   ValidityInput,
 } from './batch-rules';
 
@@ -233,13 +234,14 @@ export class BatchService {
             'Rounds cannot be rewritten once one has opened or vouchers were claimed; add a new round instead',
           );
         }
-        checkRounds(patch.rounds, quota, campaign);
+        // Nothing was claimed yet, so nothing came back: the capacity is the quota.
+        checkRounds(patch.rounds, roundsCapacity(quota, b.returnedCount, []), campaign);
         await m.getRepository(ClaimRoundEntity).delete({ batchId: id });
         await this.insertRounds(m, id, patch.rounds, 1);
       } else {
         checkRounds(
           rounds.map((r) => ({ opensAt: r.opensAt, closesAt: r.closesAt, quota: r.quota })),
-          quota,
+          roundsCapacity(quota, b.returnedCount, rounds),
           campaign,
         );
       }
@@ -286,10 +288,7 @@ export class BatchService {
         ...rounds.map((r) => ({ opensAt: r.opensAt, closesAt: r.closesAt, quota: r.quota })),
         round,
       ];
-      // Returned quota that recycling already carried into a round is spoken for: roll-over moves
-      // between rounds cancel out (carried out of one, into another), what is left came back.
-      const recycledIntoRounds = rounds.reduce((n, r) => n + r.carriedIn - r.carriedOut, 0);
-      checkRounds(all, b.quota + b.returnedCount - recycledIntoRounds, campaign);
+      checkRounds(all, roundsCapacity(b.quota, b.returnedCount, rounds), campaign);
       await this.insertRounds(m, id, [round], (rounds.at(-1)?.seq ?? 0) + 1);
       await bumpVersion(m, 'voucher_batch', id, b.version);
       await this.audit.record(
