@@ -360,6 +360,60 @@ describe('issuing: funders and campaigns (real PostgreSQL)', () => {
       );
     });
 
+    it('publishes two campaigns sharing funders at the same moment without a deadlock', async () => {
+      for (let i = 0; i < 8; i++) {
+        const city = await f.funder({ budgetFen: 10_000_000 });
+        const district = await f.funder({ budgetFen: 10_000_000 });
+        // Listed in opposite orders, so neither campaign takes the funders in the other's order by luck.
+        const a = await campaigns.create(
+          f.operator,
+          campaignInput([
+            { funderId: city.id, shareBp: 6000 },
+            { funderId: district.id, shareBp: 4000 },
+          ]),
+        );
+        const b = await campaigns.create(
+          f.operator,
+          campaignInput([
+            { funderId: district.id, shareBp: 5000 },
+            { funderId: city.id, shareBp: 5000 },
+          ]),
+        );
+        const results = await Promise.allSettled([
+          campaigns.transition(f.operator, a.id, 'publish'),
+          campaigns.transition(f.operator, b.id, 'publish'),
+        ]);
+        expect(results.map((r) => (r.status === 'fulfilled' ? r.value.status : r.reason))).toEqual([
+          'published',
+          'published',
+        ]);
+        expect((await funders.get(city.id)).allocatedFen).toBe(1_100_000);
+        // A live campaign's budget edit and a publish on the same funders meet the same locks.
+        const c = await campaigns.create(
+          f.operator,
+          campaignInput([
+            { funderId: district.id, shareBp: 3000 },
+            { funderId: city.id, shareBp: 7000 },
+          ]),
+        );
+        const more = await Promise.allSettled([
+          campaigns.update(f.operator, a.id, { budgetFen: 2_000_000 }),
+          campaigns.update(f.operator, b.id, {
+            funders: [
+              { funderId: district.id, shareBp: 4000 },
+              { funderId: city.id, shareBp: 6000 },
+            ],
+          }),
+          campaigns.transition(f.operator, c.id, 'publish'),
+        ]);
+        expect(more.map((r) => (r.status === 'fulfilled' ? r.value.status : r.reason))).toEqual([
+          'published',
+          'published',
+          'published',
+        ]);
+      }
+    });
+
     it('walks the lifecycle, ends its batches with it, and refuses invalid transitions', async () => {
       const c = await f.campaign({ publish: false });
       const batch = await api.get(BatchService).create(f.operator, c.id, f.batchInput());

@@ -64,6 +64,21 @@ export function checkDates(startsAt: Date, endsAt: Date): void {
   }
 }
 
+/**
+ * Locks funders FOR UPDATE in id order. Every campaign path takes its funders this way and only
+ * this way: a share lock taken first and upgraded later for the budget check let two publishes on one
+ * funder each hold the share lock and wait for the other's (deadlock, 40P01), and locking in the
+ * order shares happen to be listed let two campaigns wait on each other's first funder.
+ */
+async function lockFunders(m: EntityManager, ids: number[]): Promise<FunderEntity[]> {
+  if (!ids.length) return [];
+  return m.getRepository(FunderEntity).find({
+    where: { id: In(ids) },
+    order: { id: 'ASC' },
+    lock: { mode: 'pessimistic_write' },
+  });
+}
+
 @Injectable()
 export class CampaignService {
   constructor(
@@ -191,10 +206,11 @@ export class CampaignService {
       if (action === 'publish') {
         const shares = await m.getRepository(CampaignFunderEntity).findBy({ campaignId: id });
         checkShares(shares);
-        // A share lock: a funder cannot be paused or ended while this campaign takes it on.
-        const inactive = await m
-          .getRepository(FunderEntity)
-          .find({ where: { id: In(shares.map((s) => s.funderId)) }, lock: { mode: 'pessimistic_read' } });
+        // Locked for the budget check below, and so a funder cannot be paused or ended meanwhile.
+        const inactive = await lockFunders(
+          m,
+          shares.map((s) => s.funderId),
+        );
         const notPublished = inactive.filter((f) => f.status !== 'published');
         if (notPublished.length) {
           throw new IssuingException(
@@ -290,10 +306,12 @@ export class CampaignService {
     shares: FunderShareInput[],
     requirePublished = false,
   ): Promise<void> {
-    // A share lock: a funder cannot be paused or ended while a campaign takes it on (FunderService).
-    const funders = await m
-      .getRepository(FunderEntity)
-      .find({ where: { id: In(shares.map((s) => s.funderId)) }, lock: { mode: 'pessimistic_read' } });
+    // Locked: a funder cannot be paused or ended while a campaign takes it on (FunderService), and
+    // a live campaign's budget check needs it anyway.
+    const funders = await lockFunders(
+      m,
+      shares.map((s) => s.funderId),
+    );
     const missing = shares.filter((s) => !funders.some((f) => f.id === s.funderId)).map((s) => s.funderId);
     if (missing.length)
       throw new IssuingException('FUNDER_NOT_FOUND', `Unknown funder(s): ${missing.join(', ')}`, {
@@ -318,15 +336,13 @@ export class CampaignService {
 
   /** Each funder's allocations, this campaign included, stay within its budget. */
   private async assertFunderBudgets(m: EntityManager, campaignId: number): Promise<void> {
-    const shares = await m
-      .getRepository(CampaignFunderEntity)
-      .find({ where: { campaignId }, relations: { funder: true } });
-    for (const s of shares) {
-      const funder = await m
-        .getRepository(FunderEntity)
-        .findOne({ where: { id: s.funderId }, lock: { mode: 'pessimistic_write' } });
-      const allocated = await allocatedFen(m, s.funderId);
-      if (funder && allocated > funder.budgetFen) {
+    const shares = await m.getRepository(CampaignFunderEntity).findBy({ campaignId });
+    for (const funder of await lockFunders(
+      m,
+      shares.map((s) => s.funderId),
+    )) {
+      const allocated = await allocatedFen(m, funder.id);
+      if (allocated > funder.budgetFen) {
         throw new IssuingException(
           'FUNDER_BUDGET_EXCEEDED',
           `${funder.name} would fund ${allocated} fen across its campaigns, above its budget of ${funder.budgetFen} fen`,

@@ -173,7 +173,7 @@ export class FunderService {
 
   /**
    * A funder that a campaign not yet ended counts on keeps paying: end (or remove it from) those
-   * campaigns first. The funder row is locked, and campaigns take their funders with a share lock,
+   * campaigns first. The funder row is locked, and campaigns lock their funders too (FOR UPDATE),
    * so a campaign cannot pick the funder up meanwhile.
    */
   private async assertNotInUse(
