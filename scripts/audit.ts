@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   const redis = new Redis(redisOptions(config.redis.url, { maxRetriesPerRequest: 2 }));
   try {
-    const report = await runAudit({ dataSource, redis, keyPrefix: config.redis.keyPrefix });
+    const report = await runAudit({
+      dataSource,
+      redis,
+      keyPrefix: config.redis.keyPrefix,
+      businessTimeZone: config.businessTimeZone,
+    });
     console.log(process.argv.includes('--json') ? JSON.stringify(report, null, 2) : formatReport(report));
     process.exitCode = report.ok ? 0 : 1;
   } finally {

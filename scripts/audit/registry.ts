@@ -1,5 +1,6 @@
 import { CLAIMING_CHECKS } from './claiming.checks';
 import { REDEMPTION_CHECKS } from './redemption.checks';
+import { REPORTING_CHECKS } from './reporting.checks';
 import { SETTLEMENT_AUDIT_CHECKS } from './settlement.checks';
 import { AuditCheck, AuditContext, AuditViolation } from './types';
 
@@ -13,6 +14,7 @@ export const AUDIT_CHECKS: AuditCheck[] = [
   ...CLAIMING_CHECKS,
   ...REDEMPTION_CHECKS,
   ...SETTLEMENT_AUDIT_CHECKS,
+  ...REPORTING_CHECKS,
 ];
 
 export interface AuditReport {

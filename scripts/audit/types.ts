@@ -7,6 +7,8 @@ export interface AuditContext {
   redis: Redis;
   /** REDIS_KEY_PREFIX of the deployment. */
   keyPrefix: string;
+  /** BUSINESS_TZ of the deployment (default: read from the environment). */
+  businessTimeZone?: string;
   /** The instant ages are measured to (default: now). */
   now?: Date;
 }

@@ -40,6 +40,13 @@ export const REDEMPTION_TABLES: AggregateTable[] = [
     measures: REDEMPTION_MEASURES,
   },
 ];
+/** The outbox topics the aggregates are kept from. */
+export const REPORTING_TOPICS: string[] = [
+  OutboxTopic.RedemptionCreated,
+  OutboxTopic.RedemptionReversed,
+  OutboxTopic.RedemptionAmended,
+];
+
 export const FUNDER_TABLES: AggregateTable[] = [
   {
     name: 'rpt_funder_hourly',
@@ -145,9 +152,10 @@ export const FUNDER_EVENT_DELTAS = `${FUNDER_SELECT} FROM (${apportioned(`
     ${REDEMPTION_JOINS}
    WHERE e.id = ANY($1::bigint[])`)}) a`;
 
-/** Redemption-grain rows of the current state of every redemption ($1: time zone). */
-export const REDEMPTION_BASE = `
-  SELECT ${redemptionKeys('$1')},
+/** Redemption-grain rows of the current state of every redemption (`tz`: the time zone parameter). */
+export function redemptionBaseSql(tz: string): string {
+  return `
+  SELECT ${redemptionKeys(tz)},
          1 AS redemption_count, (r.status = 'reversed')::int AS reversed_count,
          r.discount_fen, CASE WHEN r.status = 'reversed' THEN r.discount_fen ELSE 0 END AS reversed_discount_fen,
          r.order_amount_fen AS order_fen,
@@ -157,21 +165,75 @@ export const REDEMPTION_BASE = `
     ${REDEMPTION_JOINS}
     LEFT JOIN (SELECT redemption_id, count(*) AS n, sum(refund_amount_fen) AS amount FROM refund GROUP BY 1) f
       ON f.redemption_id = r.id`;
+}
+/** {@link redemptionBaseSql} with the time zone as $1. */
+export const REDEMPTION_BASE = redemptionBaseSql('$1');
 
-/** Funder-grain rows of the current state of every redemption part ($1: time zone). */
-export const FUNDER_BASE = `${FUNDER_SELECT} FROM (${apportioned(`
-  SELECT r.id AS k, 1 AS sign, ${redemptionKeys('$1')}, rp.funder_id, rp.amount_fen AS amount,
+/** Funder-grain rows of the current state of every redemption part (`tz`: the time zone parameter). */
+export function funderBaseSql(tz: string): string {
+  return `${FUNDER_SELECT} FROM (${apportioned(`
+  SELECT r.id AS k, 1 AS sign, ${redemptionKeys(tz)}, rp.funder_id, rp.amount_fen AS amount,
          r.discount_fen AS discount, 1 AS created, (r.status = 'reversed')::int AS reversed,
          CASE WHEN r.status = 'active' THEN r.net_order_amount_fen ELSE 0 END AS net_plus, 0 AS net_minus
     FROM redemption r
     JOIN redemption_part rp ON rp.redemption_id = r.id
     ${REDEMPTION_JOINS}`)}) a`;
+}
+/** {@link funderBaseSql} with the time zone as $1. */
+export const FUNDER_BASE = funderBaseSql('$1');
+
+export const CLAIM_TABLE: AggregateTable = {
+  name: 'rpt_claim_hourly',
+  constraint: 'pk_rpt_claim_hourly',
+  keys: ['day', 'hour', 'campaign_id', 'batch_id'],
+  measures: ['claimed_count', 'issued_fen'],
+};
+
+/** Claims per business day and hour of the vouchers matching `where` (`tz`: the time zone parameter). */
+export function claimsBaseSql(where: string, tz: string): string {
+  return `
+  SELECT (v.claimed_at AT TIME ZONE ${tz})::date AS day, extract(hour FROM v.claimed_at AT TIME ZONE ${tz})::smallint AS hour,
+         b.campaign_id, v.batch_id, count(*) AS claimed_count, sum(b.face_value_fen)::bigint AS issued_fen
+    FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id
+   WHERE ${where}
+   GROUP BY 1, 2, 3, 4`;
+}
 
 /** Claims of vouchers claimed from $1 (instant) on, per business day and hour ($2: time zone). */
 export const CLAIMS_SINCE = `
   INSERT INTO rpt_claim_hourly (day, hour, campaign_id, batch_id, claimed_count, issued_fen)
-  SELECT (v.claimed_at AT TIME ZONE $2)::date, extract(hour FROM v.claimed_at AT TIME ZONE $2)::smallint,
-         b.campaign_id, v.batch_id, count(*), sum(b.face_value_fen)::bigint
-    FROM voucher v JOIN voucher_batch b ON b.id = v.batch_id
-   WHERE v.claimed_at >= $1
-   GROUP BY 1, 2, 3, 4`;
+  ${claimsBaseSql('v.claimed_at >= $1', '$2')}`;
+
+/**
+ * One statement listing the keys where `tables` (one family, at most `limit` rows per table) differ
+ * from `expected` (rows at a grain as fine as every table's keys, to be summed): a FULL OUTER JOIN
+ * per table, a missing row counting as zeros. `actualWhere` limits the table rows compared. Columns:
+ * tbl, key, expected, actual (jsonb) and total (differing keys of that table).
+ */
+export function driftSql(
+  expected: string,
+  tables: AggregateTable[],
+  limit: string,
+  actualWhere = 'true',
+): string {
+  const finest = [...new Set(tables.flatMap((t) => t.keys))];
+  const measures = tables[0].measures;
+  const sums = (cols: string[]) => cols.map((m) => `sum(${m})::bigint AS ${m}`).join(', ');
+  const json = (side: string) =>
+    `jsonb_build_object(${measures.map((m) => `'${m}', COALESCE(${side}.${m}, 0)`).join(', ')})`;
+  const diffs = tables.map((t, i) => {
+    const keys = t.keys.join(', ');
+    const key = `jsonb_build_object(${t.keys.map((k) => `'${k}', COALESCE(e.${k}, a.${k})`).join(', ')})`;
+    return `t${i} AS (
+      SELECT '${t.name}'::text AS tbl, ${key} AS key, ${json('e')} AS expected, ${json('a')} AS actual
+        FROM (SELECT ${keys}, ${sums(measures)} FROM x GROUP BY ${keys}) e
+        FULL JOIN (SELECT * FROM ${t.name} WHERE ${actualWhere}) a ON ${t.keys.map((k) => `a.${k} = e.${k}`).join(' AND ')}
+       WHERE ${measures.map((m) => `COALESCE(e.${m}, 0) <> COALESCE(a.${m}, 0)`).join(' OR ')})`;
+  });
+  return `WITH x AS MATERIALIZED (SELECT ${finest.join(', ')}, ${sums(measures)} FROM (${expected}) s GROUP BY ${finest.join(', ')}),
+    ${diffs.join(',\n    ')}
+    SELECT tbl, key, expected, actual, total::int FROM (
+      SELECT u.*, row_number() OVER (PARTITION BY tbl ORDER BY key) AS n, count(*) OVER (PARTITION BY tbl) AS total
+        FROM (${tables.map((_, i) => `SELECT * FROM t${i}`).join(' UNION ALL ')}) u) v
+     WHERE n <= ${limit} ORDER BY tbl, key`;
+}

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OutboxTopic } from '@jinli/contracts';
 import {
   addDays,
   APP_CONFIG,
@@ -19,6 +18,7 @@ import {
   REDEMPTION_BASE,
   REDEMPTION_EVENT_DELTAS,
   REDEMPTION_TABLES,
+  REPORTING_TOPICS,
   upsertSql,
 } from './aggregate-sql';
 
@@ -46,7 +46,7 @@ export class ReportAggregatesService implements OnModuleInit {
   onModuleInit(): void {
     this.outbox.register({
       name: 'reporting',
-      topics: [OutboxTopic.RedemptionCreated, OutboxTopic.RedemptionReversed, OutboxTopic.RedemptionAmended],
+      topics: REPORTING_TOPICS,
       consume: (m, batch) => this.apply(m, batch.ids, 1),
     });
   }
@@ -78,7 +78,7 @@ export class ReportAggregatesService implements OnModuleInit {
       const pending = await queryRows<{ id: number }>(
         m,
         `SELECT id FROM outbox_event WHERE published_at IS NULL AND topic = ANY($1::text[])`,
-        [this.outbox.topics],
+        [REPORTING_TOPICS],
       );
       await this.apply(
         m,
