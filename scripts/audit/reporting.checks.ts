@@ -7,6 +7,7 @@ import {
   FUNDER_EVENT_DELTAS,
   FUNDER_TABLES,
   funderBaseSql,
+  PENDING_EVENTS_SQL,
   REDEMPTION_EVENT_DELTAS,
   REDEMPTION_TABLES,
   redemptionBaseSql,
@@ -48,12 +49,9 @@ export const REPORTING_CHECKS: AuditCheck[] = [
         // A full comparison reads every redemption and voucher, like a rebuild: not a request.
         await m.query('SET LOCAL statement_timeout = 0');
         await m.query(`SET LOCAL work_mem = '256MB'`);
-        const pending = (
-          (await m.query(
-            `SELECT id FROM outbox_event WHERE published_at IS NULL AND topic = ANY($1::text[])`,
-            [REPORTING_TOPICS],
-          )) as { id: number }[]
-        ).map((p) => p.id);
+        const pending = ((await m.query(PENDING_EVENTS_SQL, [REPORTING_TOPICS])) as { id: number }[]).map(
+          (p) => p.id,
+        );
         const params = [pending, tz, -1, REPORTING_DRIFT_LIMIT];
         const redemption = (await m.query(
           driftSql(

@@ -92,12 +92,11 @@ export function checkUsageWindows(windows: UsageWindow[]): void {
   }
 }
 
-/** Rounds open in order, inside the campaign, do not overlap, and hand out at most the batch quota. */
 /**
  * What a batch's rounds may hand out in all: its quota plus the quota that expired vouchers gave back
  * and recycling has not yet carried into a round (roll-over moves between rounds cancel out: carried
- * out of one, into another). Used when rounds are added and whenever a batch is edited, so an edit
- * after a round was added for returned quota is not refused against the bare quota.
+ * out of one, into another). Used when a round is added and when an edit re-checks the rounds it
+ * keeps, so an edit after a round was added for returned quota is not refused against the bare quota.
  */
 export function roundsCapacity(
   quota: number,
@@ -108,6 +107,7 @@ export function roundsCapacity(
   return quota + returnedCount - recycledIntoRounds;
 }
 
+/** Rounds open in order, inside the campaign, do not overlap, and hand out at most the batch quota. */
 export function checkRounds(
   rounds: RoundInput[],
   quota: number,

@@ -234,8 +234,7 @@ export class BatchService {
             'Rounds cannot be rewritten once one has opened or vouchers were claimed; add a new round instead',
           );
         }
-        // Nothing was claimed yet, so nothing came back: the capacity is the quota.
-        checkRounds(patch.rounds, roundsCapacity(quota, b.returnedCount, []), campaign);
+        checkRounds(patch.rounds, quota, campaign);
         await m.getRepository(ClaimRoundEntity).delete({ batchId: id });
         await this.insertRounds(m, id, patch.rounds, 1);
       } else {

@@ -46,6 +46,8 @@ export const REPORTING_TOPICS: string[] = [
   OutboxTopic.RedemptionReversed,
   OutboxTopic.RedemptionAmended,
 ];
+/** Ids of the outbox rows the aggregates have not applied yet ($1: REPORTING_TOPICS). */
+export const PENDING_EVENTS_SQL = `SELECT id FROM outbox_event WHERE published_at IS NULL AND topic = ANY($1::text[])`;
 
 export const FUNDER_TABLES: AggregateTable[] = [
   {

@@ -15,6 +15,7 @@ import {
   FUNDER_BASE,
   FUNDER_EVENT_DELTAS,
   FUNDER_TABLES,
+  PENDING_EVENTS_SQL,
   REDEMPTION_BASE,
   REDEMPTION_EVENT_DELTAS,
   REDEMPTION_TABLES,
@@ -75,11 +76,7 @@ export class ReportAggregatesService implements OnModuleInit {
       const tz = this.config.businessTimeZone;
       await m.query(upsertSql(REDEMPTION_BASE, REDEMPTION_TABLES), [tz]);
       await m.query(upsertSql(FUNDER_BASE, FUNDER_TABLES), [tz]);
-      const pending = await queryRows<{ id: number }>(
-        m,
-        `SELECT id FROM outbox_event WHERE published_at IS NULL AND topic = ANY($1::text[])`,
-        [REPORTING_TOPICS],
-      );
+      const pending = await queryRows<{ id: number }>(m, PENDING_EVENTS_SQL, [REPORTING_TOPICS]);
       await this.apply(
         m,
         pending.map((p) => p.id),
